@@ -1,0 +1,97 @@
+package db
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"database/sql"
+
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// Tx is a write transaction. It embeds *sql.Tx and adds hooks that run after a successful commit
+// (e.g. to wake the outbox relay or drop a cache entry only once the change is durable).
+type Tx struct {
+	*sql.Tx
+	db    *DB
+	after []func()
+}
+
+// Engine reports the engine the transaction runs on, for the rare statement that differs.
+func (tx *Tx) Engine() Engine { return tx.db.engine }
+
+// AfterCommit registers f to run once the transaction has committed. It does not run on rollback.
+func (tx *Tx) AfterCommit(f func()) { tx.after = append(tx.after, f) }
+
+// maxAttempts bounds retries of transactions that PostgreSQL aborted for serialization failures
+// or deadlocks; such aborts are expected under contention and succeed when run again.
+const maxAttempts = 5
+
+// InTx runs fn in a write transaction and commits it if fn returns nil; otherwise it rolls back
+// and returns fn's error. fn may run more than once when PostgreSQL reports a serialization
+// failure or deadlock, so it must not have side effects outside tx (use AfterCommit for those).
+func (d *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
+	for attempt := 1; ; attempt++ {
+		err := d.inTxOnce(ctx, fn)
+		if err == nil || attempt == maxAttempts || !retryable(err) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(time.Duration(attempt*attempt) * time.Millisecond):
+		}
+	}
+}
+
+func (d *DB) inTxOnce(ctx context.Context, fn func(tx *Tx) error) (err error) {
+	sqlTx, err := d.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	tx := &Tx{Tx: sqlTx, db: d}
+	defer func() {
+		if p := recover(); p != nil {
+			_ = sqlTx.Rollback()
+			panic(p)
+		}
+	}()
+	if err := fn(tx); err != nil {
+		if rbErr := sqlTx.Rollback(); rbErr != nil && !errors.Is(rbErr, sql.ErrTxDone) {
+			return errors.Join(err, fmt.Errorf("rollback: %w", rbErr))
+		}
+		return err
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	for _, f := range tx.after {
+		f()
+	}
+	return nil
+}
+
+func retryable(err error) bool {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return pgErr.Code == "40001" || pgErr.Code == "40P01"
+	}
+	return false
+}
+
+// IsUniqueViolation reports whether err is a unique or primary key constraint failure on either
+// engine, so stores can turn it into a conflict error.
+func IsUniqueViolation(err error) bool {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return pgErr.Code == "23505"
+	}
+	var coder interface{ Code() int }
+	if errors.As(err, &coder) {
+		// SQLITE_CONSTRAINT_UNIQUE (2067) and SQLITE_CONSTRAINT_PRIMARYKEY (1555).
+		return coder.Code() == 2067 || coder.Code() == 1555
+	}
+	return false
+}
