@@ -36,12 +36,12 @@ func parseQuery(raw string, admin bool) (Query, error) {
 		case "brand":
 			q.Brand = v
 		case "price_min":
-			if q.PriceMin, err = strconv.ParseInt(v, 10, 64); err != nil {
-				bad(k, "must be an integer amount in minor units")
+			if q.PriceMin, err = strconv.ParseInt(v, 10, 64); err != nil || q.PriceMin < 0 {
+				bad(k, "must be a non-negative integer amount in minor units")
 			}
 		case "price_max":
-			if q.PriceMax, err = strconv.ParseInt(v, 10, 64); err != nil {
-				bad(k, "must be an integer amount in minor units")
+			if q.PriceMax, err = strconv.ParseInt(v, 10, 64); err != nil || q.PriceMax < 0 {
+				bad(k, "must be a non-negative integer amount in minor units")
 			}
 		case "sort":
 			q.Sort = Sort(v)
