@@ -1,0 +1,57 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+
+	"github.com/pasarhq/pasar/internal/catalog"
+	"github.com/pasarhq/pasar/internal/platform/config"
+	"github.com/pasarhq/pasar/internal/search"
+)
+
+// searchIndexPath is where the embedded search index lives.
+func searchIndexPath(cfg config.Config) string { return filepath.Join(cfg.DataDir, "search") }
+
+// wireSearch opens the search index, feeds it from catalog events through a durable consumer
+// (whose processed-event records live in the search store) and serves the search API.
+func (a *App) wireSearch(ctx context.Context) error {
+	st, err := a.OpenStore(ctx, "search", nil)
+	if err != nil {
+		return err
+	}
+	log := a.log.With("service", "search")
+	x, err := search.Open(searchIndexPath(a.cfg), search.Options{Logger: log})
+	if err != nil {
+		return err
+	}
+	// Closed after the consumer stops, so no event is half-applied at shutdown.
+	a.closers = append(a.closers, x.Close)
+	c, err := search.Subscribe(ctx, a.bus, st.DB, x, log)
+	if err != nil {
+		return fmt.Errorf("search indexer: %w", err)
+	}
+	a.consumers = append(a.consumers, c)
+	a.addCheck("search", func(context.Context) error {
+		_, err := x.DocCount()
+		return err
+	})
+	search.NewHandler(x).Routes(a.router)
+	return nil
+}
+
+// ReindexSearch rebuilds the search index under cfg.DataDir from the catalog's store, telling
+// progress the running count. `pasar search reindex` runs it while pasar serve is stopped; events
+// published meanwhile are applied when the server starts again.
+func ReindexSearch(ctx context.Context, cfg config.Config, log *slog.Logger, progress func(int)) (int, error) {
+	d, err := openMigrated(ctx, cfg, "catalog", catalog.Migrations)
+	if err != nil {
+		return 0, err
+	}
+	defer d.Close()
+	path := searchIndexPath(cfg)
+	log.Info("rebuilding the search index", "path", path)
+	// Reading needs no outbox: ScanProducts only reads.
+	return search.Rebuild(ctx, path, catalog.NewCore(d, nil), progress)
+}

@@ -1,0 +1,168 @@
+package search
+
+import (
+	"bytes"
+	"encoding/json"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/pasarhq/pasar/internal/catalog"
+)
+
+// priceBand is a price facet bucket: [Min, Max) in minor units; Max 0 means no upper bound.
+type priceBand struct {
+	Key      string
+	Min, Max int64
+}
+
+// priceBands are the price facet's buckets. The band of each product is computed when it is
+// indexed, so the facet is a cheap keyword count rather than a numeric range facet.
+var priceBands = []priceBand{
+	{"0-1000", 0, 1000},
+	{"1000-2500", 1000, 2500},
+	{"2500-5000", 2500, 5000},
+	{"5000-10000", 5000, 10000},
+	{"10000-25000", 10000, 25000},
+	{"25000-50000", 25000, 50000},
+	{"50000-100000", 50000, 100000},
+	{"100000+", 100000, 0},
+}
+
+// bandOf returns the key of the price band amount falls in.
+func bandOf(amount int64) string {
+	for _, b := range priceBands {
+		if amount < b.Max || b.Max == 0 {
+			return b.Key
+		}
+	}
+	return priceBands[len(priceBands)-1].Key
+}
+
+// Limits on what one product puts into the index, so a huge document cannot bloat it.
+const (
+	maxAttrValues  = 64
+	maxAttrValueSz = 100
+	maxDescription = 8 << 10
+)
+
+// document turns a published product into the fields the index holds.
+func document(p catalog.Product, categoryPath []string) map[string]any {
+	price := cheapest(p.Variants)
+	hit, _ := json.Marshal(Hit{
+		ID: p.ID, Slug: p.Slug, Title: p.Title, Brand: p.Brand, Price: price, Image: firstImage(p.Images),
+	})
+	attrs := attributes(p)
+	pairs := make([]string, 0, len(attrs))
+	values := make([]string, 0, len(attrs))
+	for _, a := range attrs {
+		pairs = append(pairs, a[0]+"="+a[1])
+		values = append(values, a[1])
+	}
+	cats := categoryPath
+	if len(cats) == 0 {
+		cats = p.Categories
+	}
+	desc := p.Description
+	if len(desc) > maxDescription {
+		desc = strings.ToValidUTF8(desc[:maxDescription], "")
+	}
+	return map[string]any{
+		fTitle:       p.Title,
+		fBrand:       p.Brand,
+		fDescription: desc,
+		fAttrText:    strings.Join(values, " "),
+		fSuggest:     p.Title + " " + p.Brand,
+		fBrandKey:    p.Brand,
+		fCategory:    cats,
+		fAttr:        pairs,
+		fPriceBand:   bandOf(price.Amount),
+		fPrice:       float64(price.Amount),
+		fCreated:     float64(p.CreatedAt.UnixMilli()),
+		fInStock:     true, // inventory does not publish stock yet; until it does, listed means buyable
+		fHit:         string(hit),
+	}
+}
+
+// cheapest returns the lowest variant price, which is what a listing shows and filters on.
+func cheapest(vs []catalog.Variant) catalog.Money {
+	var m catalog.Money
+	for i, v := range vs {
+		if i == 0 || v.Price.Amount < m.Amount {
+			m = v.Price
+		}
+	}
+	return m
+}
+
+func firstImage(imgs []catalog.Image) string {
+	if len(imgs) == 0 {
+		return ""
+	}
+	best := imgs[0]
+	for _, im := range imgs[1:] {
+		if im.Position < best.Position {
+			best = im
+		}
+	}
+	return best.URL
+}
+
+// attributes returns the product's attribute values and variant option values as lowercased
+// [name, value] pairs, sorted and without duplicates. Nested objects become "outer.inner";
+// arrays give one pair per element.
+func attributes(p catalog.Product) [][2]string {
+	var out [][2]string
+	add := func(name, value string) {
+		name, value = strings.ToLower(strings.TrimSpace(name)), strings.ToLower(strings.TrimSpace(value))
+		if name == "" || value == "" || len(value) > maxAttrValueSz || len(out) >= maxAttrValues {
+			return
+		}
+		out = append(out, [2]string{name, value})
+	}
+	if len(p.Attributes) > 0 {
+		d := json.NewDecoder(bytes.NewReader(p.Attributes))
+		d.UseNumber()
+		var v any
+		if d.Decode(&v) == nil {
+			flatten("", v, add)
+		}
+	}
+	for _, vr := range p.Variants {
+		for _, k := range slices.Sorted(maps.Keys(vr.Options)) {
+			add(k, vr.Options[k])
+		}
+	}
+	slices.SortFunc(out, func(a, b [2]string) int {
+		if c := strings.Compare(a[0], b[0]); c != 0 {
+			return c
+		}
+		return strings.Compare(a[1], b[1])
+	})
+	return slices.Compact(out)
+}
+
+func flatten(name string, v any, add func(name, value string)) {
+	switch x := v.(type) {
+	case map[string]any:
+		// Sorted, so that which values the per-product limit keeps does not vary between runs.
+		for _, k := range slices.Sorted(maps.Keys(x)) {
+			sub := k
+			if name != "" {
+				sub = name + "." + k
+			}
+			flatten(sub, x[k], add)
+		}
+	case []any:
+		for _, e := range x {
+			flatten(name, e, add)
+		}
+	case string:
+		add(name, x)
+	case json.Number:
+		add(name, x.String())
+	case bool:
+		add(name, strconv.FormatBool(x))
+	}
+}

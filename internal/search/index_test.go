@@ -1,0 +1,94 @@
+package search
+
+import (
+	"context"
+	"slices"
+	"testing"
+
+	"github.com/pasarhq/pasar/internal/catalog"
+)
+
+// TestEventOrder applies events in orders a broker may deliver them and checks the index ends
+// up as the newest event says, whatever came late or twice.
+func TestEventOrder(t *testing.T) {
+	t.Parallel()
+	up := func(v int64, title string, status catalog.Status) func(*Index) (bool, error) {
+		return func(x *Index) (bool, error) {
+			ev := product("p1", title, "Stride", 1000, []string{"shoes"}, "")
+			ev.Product.Version, ev.Product.Status = v, status
+			return x.Upsert(context.Background(), ev)
+		}
+	}
+	del := func(v int64) func(*Index) (bool, error) {
+		return func(x *Index) (bool, error) {
+			return x.Delete(context.Background(), catalog.ProductDeleted{ID: "p1", Version: v})
+		}
+	}
+	tests := []struct {
+		name    string
+		steps   []func(*Index) (bool, error)
+		applied []bool
+		title   string // "" means not found
+	}{
+		{"in order", []func(*Index) (bool, error){up(1, "alpha", catalog.Active), up(2, "bravo", catalog.Active)}, []bool{true, true}, "bravo"},
+		{"stale upsert after newer", []func(*Index) (bool, error){up(2, "bravo", catalog.Active), up(1, "alpha", catalog.Active)}, []bool{true, false}, "bravo"},
+		{"duplicate", []func(*Index) (bool, error){up(1, "alpha", catalog.Active), up(1, "alpha", catalog.Active)}, []bool{true, false}, "alpha"},
+		{"delete", []func(*Index) (bool, error){up(1, "alpha", catalog.Active), del(1)}, []bool{true, true}, ""},
+		{"delete before its upsert", []func(*Index) (bool, error){del(1), up(1, "alpha", catalog.Active)}, []bool{true, false}, ""},
+		{"stale delete", []func(*Index) (bool, error){up(3, "charlie", catalog.Active), del(2)}, []bool{true, false}, "charlie"},
+		{"duplicate delete", []func(*Index) (bool, error){del(2), del(2)}, []bool{true, false}, ""},
+		{"archived hides", []func(*Index) (bool, error){up(1, "alpha", catalog.Active), up(2, "alpha", catalog.Archived)}, []bool{true, true}, ""},
+		{"draft then active", []func(*Index) (bool, error){up(1, "alpha", catalog.Draft), up(2, "delta", catalog.Active)}, []bool{true, true}, "delta"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			x := openTest(t)
+			var got []bool
+			for i, step := range tc.steps {
+				ok, err := step(x)
+				if err != nil {
+					t.Fatalf("step %d: %v", i, err)
+				}
+				got = append(got, ok)
+			}
+			if !slices.Equal(got, tc.applied) {
+				t.Errorf("applied = %v, want %v", got, tc.applied)
+			}
+			res, err := x.Search(context.Background(), Query{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var title string
+			if len(res.Hits) > 0 {
+				title = res.Hits[0].Title
+			}
+			if title != tc.title || res.Total > 1 {
+				t.Errorf("index holds %q (total %d), want %q", title, res.Total, tc.title)
+			}
+		})
+	}
+}
+
+// TestReopen checks the index and its versions survive a restart.
+func TestReopen(t *testing.T) {
+	t.Parallel()
+	path := t.TempDir() + "/search"
+	x, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fill(t, x, fixtures())
+	x.Close()
+	x, err = Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	if n, _ := x.DocCount(); n != uint64(len(fixtures())) {
+		t.Errorf("after reopening %d products, want %d", n, len(fixtures()))
+	}
+	if ok, err := x.Upsert(context.Background(), fixtures()[0]); ok || err != nil {
+		t.Errorf("re-applying a version indexed before the restart: applied %v, err %v", ok, err)
+	}
+}

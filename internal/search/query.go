@@ -1,0 +1,180 @@
+package search
+
+import (
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/search/query"
+)
+
+// term is one analysed word of the query text: its stemmed form, and how many letters the word
+// had as typed, which decides whether a typo is allowed in it.
+type term struct {
+	text  string
+	runes int
+}
+
+// minFuzzyRunes is the shortest word that may match with one edit; shorter words have too many
+// one-edit neighbours ("cat" would find "car", "hat", "cap").
+const minFuzzyRunes = 5
+
+// fieldBoosts weighs where a word is found: a title match counts most.
+var fieldBoosts = []struct {
+	field string
+	boost float64
+}{{fTitle, 3}, {fBrand, 2}, {fAttrText, 1.5}, {fDescription, 1}}
+
+// terms analyses text as the index analysed the products, so stemming and stop words agree. The
+// text is only ever tokenised, never parsed as query syntax, so "+", "-", ":" and quotes are
+// plain separators.
+func (x *Index) terms(text string) []term {
+	a := x.idx.Mapping().AnalyzerNamed(textAnalyzer)
+	if a == nil || strings.TrimSpace(text) == "" {
+		return nil
+	}
+	var out []term
+	for _, tok := range a.Analyze([]byte(text)) {
+		t := term{text: string(tok.Term), runes: utf8.RuneCount([]byte(text)[tok.Start:tok.End])}
+		if !slices.Contains(out, t) {
+			out = append(out, t)
+		}
+		if len(out) == MaxQueryTerms {
+			break
+		}
+	}
+	return out
+}
+
+// textQuery requires every term in some field. With fuzzy set, terms of long enough words also
+// match one edit away, the exact form still scoring higher.
+func textQuery(terms []term, fuzzy bool) query.Query {
+	all := make([]query.Query, 0, len(terms))
+	for _, t := range terms {
+		var any []query.Query
+		for _, f := range fieldBoosts {
+			tq := bleve.NewTermQuery(t.text)
+			tq.SetField(f.field)
+			tq.SetBoost(f.boost * 2)
+			any = append(any, tq)
+			if fuzzy && t.runes >= minFuzzyRunes {
+				fq := bleve.NewFuzzyQuery(t.text)
+				fq.SetField(f.field)
+				fq.SetFuzziness(1)
+				fq.SetBoost(f.boost)
+				any = append(any, fq)
+			}
+		}
+		all = append(all, bleve.NewDisjunctionQuery(any...))
+	}
+	return bleve.NewConjunctionQuery(all...)
+}
+
+// canFuzz reports whether a fuzzy pass could find more than the exact one.
+func canFuzz(terms []term) bool {
+	return slices.ContainsFunc(terms, func(t term) bool { return t.runes >= minFuzzyRunes })
+}
+
+// filterQuery returns the filters as one unscored query, or nil when there are none.
+func filterQuery(q Query) query.Query {
+	var all []query.Query
+	anyOf := func(field string, values []string) {
+		var any []query.Query
+		for _, v := range values {
+			tq := bleve.NewTermQuery(v)
+			tq.SetField(field)
+			any = append(any, tq)
+		}
+		if len(any) > 0 {
+			all = append(all, bleve.NewDisjunctionQuery(any...))
+		}
+	}
+	anyOf(fCategory, q.Categories)
+	anyOf(fBrandKey, q.Brands)
+	for _, name := range slices.Sorted(maps.Keys(q.Attributes)) {
+		pairs := make([]string, 0, len(q.Attributes[name]))
+		for _, v := range q.Attributes[name] {
+			pairs = append(pairs, strings.ToLower(name)+"="+strings.ToLower(strings.TrimSpace(v)))
+		}
+		anyOf(fAttr, pairs)
+	}
+	if q.PriceMin != nil || q.PriceMax != nil {
+		var lo, hi *float64
+		if q.PriceMin != nil {
+			v := float64(*q.PriceMin)
+			lo = &v
+		}
+		if q.PriceMax != nil {
+			v := float64(*q.PriceMax)
+			hi = &v
+		}
+		incl := true
+		rq := bleve.NewNumericRangeInclusiveQuery(lo, hi, &incl, &incl)
+		rq.SetField(fPrice)
+		all = append(all, rq)
+	}
+	if q.InStock != nil {
+		bq := bleve.NewBoolFieldQuery(*q.InStock)
+		bq.SetField(fInStock)
+		all = append(all, bq)
+	}
+	switch len(all) {
+	case 0:
+		return nil
+	case 1:
+		return all[0]
+	}
+	return bleve.NewConjunctionQuery(all...)
+}
+
+// fullQuery combines the text (or every product, without text) and the filters.
+func fullQuery(terms []term, fuzzy bool, filters query.Query) query.Query {
+	var must query.Query = bleve.NewMatchAllQuery()
+	if len(terms) > 0 {
+		must = textQuery(terms, fuzzy)
+	}
+	if filters == nil {
+		return must
+	}
+	bq := bleve.NewBooleanQuery()
+	bq.AddMust(must)
+	bq.AddFilter(filters)
+	return bq
+}
+
+// cacheKey normalises the parts of q that decide which products match, so that the same search
+// on another page, in another order, or typed with other spacing or case shares facets.
+func cacheKey(terms []term, q Query) string {
+	var b strings.Builder
+	for _, t := range terms {
+		b.WriteString(t.text)
+		b.WriteByte(' ')
+	}
+	list := func(name string, vs []string) {
+		vs = slices.Clone(vs)
+		slices.Sort(vs)
+		b.WriteString("\x00" + name + "\x00" + strings.Join(slices.Compact(vs), "\x01"))
+	}
+	list("c", q.Categories)
+	list("b", q.Brands)
+	for _, name := range slices.Sorted(maps.Keys(q.Attributes)) {
+		vs := make([]string, len(q.Attributes[name]))
+		for i, v := range q.Attributes[name] {
+			vs[i] = strings.ToLower(strings.TrimSpace(v))
+		}
+		list("a."+strings.ToLower(name), vs)
+	}
+	if q.PriceMin != nil {
+		b.WriteString("\x00min" + strconv.FormatInt(*q.PriceMin, 10))
+	}
+	if q.PriceMax != nil {
+		b.WriteString("\x00max" + strconv.FormatInt(*q.PriceMax, 10))
+	}
+	if q.InStock != nil {
+		b.WriteString("\x00stock" + map[bool]string{true: "1", false: "0"}[*q.InStock])
+	}
+	return b.String()
+}
