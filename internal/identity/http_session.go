@@ -1,0 +1,110 @@
+package identity
+
+import (
+	"context"
+	"errors"
+	"net/http"
+
+	"github.com/pasarhq/pasar/internal/platform/auth"
+	"github.com/pasarhq/pasar/internal/platform/httpx"
+)
+
+// SessionCookie is the name of the browser session cookie.
+const SessionCookie = "pasar_session"
+
+// CSRFHeader and CSRFField carry the CSRF token of a session: the header for scripts, the
+// field for HTML forms.
+const (
+	CSRFHeader = "X-CSRF-Token"
+	CSRFField  = "csrf_token"
+)
+
+// ErrCSRF answers a cookie-authenticated write without the session's CSRF token.
+var ErrCSRF = auth.ErrForbidden.WithMessage("The form has expired or did not come from this shop. Reload the page and try again.")
+
+type sessionKey struct{}
+
+// SessionMiddleware signs in requests that carry a session cookie and no bearer token, and
+// refuses their state-changing requests (anything but GET, HEAD, OPTIONS) unless they carry
+// the session's CSRF token in CSRFHeader or the CSRFField form field. A cookie for an ended
+// session is cleared and the request goes on as anonymous.
+func SessionMiddleware(svc Service, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, err := r.Cookie(SessionCookie)
+		if err != nil || !auth.FromContext(r.Context()).IsAnonymous() {
+			next.ServeHTTP(w, r)
+			return
+		}
+		s, err := svc.Session(r.Context(), c.Value)
+		if err != nil {
+			if errors.Is(err, ErrNoSession) {
+				clearCookie(w, r)
+			}
+			next.ServeHTTP(w, r)
+			return
+		}
+		if !safeMethod(r.Method) && !s.ValidCSRF(csrfFrom(r)) {
+			httpx.WriteError(w, r, ErrCSRF)
+			return
+		}
+		ctx := context.WithValue(auth.WithPrincipal(r.Context(), s.Principal), sessionKey{}, s)
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// CSRFToken returns the CSRF token of the request's session, for the hidden CSRFField of every
+// form that changes state; "" when the request has no session.
+func CSRFToken(ctx context.Context) string {
+	s, _ := ctx.Value(sessionKey{}).(Session)
+	return s.CSRF
+}
+
+func csrfFrom(r *http.Request) string {
+	if t := r.Header.Get(CSRFHeader); t != "" {
+		return t
+	}
+	return r.PostFormValue(CSRFField) // parses url-encoded and multipart forms only
+}
+
+func safeMethod(m string) bool {
+	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
+}
+
+// setSessionCookie sets the cookie of s: HttpOnly so scripts cannot read it, SameSite=Lax so
+// other sites' forms do not carry it, and Secure when the request came over TLS.
+func setSessionCookie(w http.ResponseWriter, r *http.Request, s Session) {
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: s.Token, Path: "/", Expires: s.ExpiresAt,
+		HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteLaxMode})
+}
+
+func clearCookie(w http.ResponseWriter, r *http.Request) {
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1,
+		HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteLaxMode})
+}
+
+func (h handlers) startSession(w http.ResponseWriter, r *http.Request) {
+	var in Credentials
+	if !decode(w, r, &in) {
+		return
+	}
+	s, err := h.svc.StartSession(withIP(r), in)
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	setSessionCookie(w, r, s)
+	noStore(w)
+	httpx.JSON(w, http.StatusOK, s)
+}
+
+// endSession signs the browser out; SessionMiddleware has already checked its CSRF token.
+func (h handlers) endSession(w http.ResponseWriter, r *http.Request) {
+	if c, err := r.Cookie(SessionCookie); err == nil {
+		if err := h.svc.EndSession(r.Context(), c.Value); err != nil {
+			fail(w, r, err)
+			return
+		}
+	}
+	clearCookie(w, r)
+	w.WriteHeader(http.StatusNoContent)
+}
