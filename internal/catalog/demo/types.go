@@ -131,7 +131,9 @@ var kinds = []kind{
 	{name: "boots", category: "boots", brands: []string{"Nordkap", "Apex"},
 		nouns: []string{"Boots", "Chelsea Boots", "Hiking Boots"}, adjectives: []string{"Waterproof", "Leather", "Winter"},
 		price: [2]int64{8900, 24900}, weight: [2]int{1000, 1800},
-		attrs:   func(r rng) map[string]any { return map[string]any{"upper": r.pick([]string{"leather", "suede", "nubuck"})} },
+		attrs: func(r rng) map[string]any {
+			return map[string]any{"upper": r.pick([]string{"leather", "suede", "nubuck"})}
+		},
 		options: []option{shoeSizes}},
 	{name: "cookware", category: "cookware", brands: []string{"Hearth", "Casa", "Ferro"},
 		nouns: []string{"Frying Pan", "Saucepan", "Dutch Oven", "Wok"}, adjectives: []string{"Cast Iron", "Non-stick", "Stainless", "Copper"},
@@ -182,7 +184,9 @@ var kinds = []kind{
 	{name: "bike", category: "cycling", brands: []string{"Velo", "Summit"},
 		nouns: []string{"Road Bike", "Gravel Bike", "Helmet", "Bike Light"}, adjectives: []string{"Carbon", "Aero", "City", "Commuter"},
 		price: [2]int64{2900, 349900}, weight: [2]int{200, 11000},
-		attrs:   func(r rng) map[string]any { return map[string]any{"frame": r.pick([]string{"aluminium", "carbon", "steel"})} },
+		attrs: func(r rng) map[string]any {
+			return map[string]any{"frame": r.pick([]string{"aluminium", "carbon", "steel"})}
+		},
 		options: []option{{"size", []string{"S", "M", "L"}, nil}}},
 }
 
