@@ -1,0 +1,23 @@
+# The project's commands. `make test` is what CI runs (through .ci/run).
+GO ?= go
+PKGS ?= ./...
+
+.PHONY: test bench lint build
+
+## test: every test, with the race detector
+test:
+	$(GO) test -race -count=1 -timeout 20m $(PKGS)
+
+## bench: the benchmarks recorded in docs/PERFORMANCE.md
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -count 1 -timeout 30m $(PKGS)
+
+## lint: formatting and vet
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet $(PKGS)
+
+## build: the pasar binary
+build:
+	$(GO) build -o bin/pasar ./cmd/pasar

@@ -1,0 +1,31 @@
+package app
+
+import (
+	"context"
+	"io/fs"
+
+	"github.com/pasarhq/pasar/internal/catalog"
+)
+
+// serviceSpec names a service's store and its migrations, for `pasar migrate` and for serve.
+type serviceSpec struct {
+	name       string
+	migrations fs.FS
+}
+
+// services lists every service that owns a store, in start order.
+var services = []serviceSpec{
+	{name: "catalog", migrations: catalog.Migrations},
+	{name: "search"}, // the search indexer's processed-event records; the index is a folder beside it
+}
+
+// wireServices builds each service on its store and registers its routes.
+func (a *App) wireServices(ctx context.Context) error {
+	if err := a.wireCatalog(ctx); err != nil {
+		return err
+	}
+	if err := a.wireSearch(ctx); err != nil {
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,250 @@
+// Package config holds Pasar's settings: one struct with defaults, read once from PASAR_*
+// environment variables and command-line flags (flags win), validated before anything starts.
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is every setting of the pasar binary.
+type Config struct {
+	Addr             string
+	DataDir          string
+	Demo             bool
+	PostgresURL      string
+	PostgresMaxConns int
+	SQLiteSync       string
+	NATSURL          string
+	NATSListen       string
+	LogLevel         string
+	LogFormat        string
+	RequestTimeout   time.Duration
+	ShutdownTimeout  time.Duration
+	MaxBodyBytes     int64
+}
+
+// Default returns the settings of a shop on embedded defaults.
+func Default() Config {
+	return Config{
+		Addr:             ":8080",
+		DataDir:          "./data",
+		PostgresMaxConns: 8,
+		SQLiteSync:       "normal",
+		NATSListen:       "127.0.0.1:0",
+		LogLevel:         "info",
+		LogFormat:        "json",
+		RequestTimeout:   30 * time.Second,
+		ShutdownTimeout:  20 * time.Second,
+		MaxBodyBytes:     1 << 20,
+	}
+}
+
+// Scope says which commands a setting belongs to.
+type Scope uint8
+
+// Scopes: storage settings matter to every command that opens the stores; server settings only
+// to serve.
+const (
+	Storage Scope = 1 << iota
+	Server
+)
+
+// A Setting binds one field of Config to a flag and its environment twin.
+type Setting struct {
+	Flag, Env, Usage string
+	Scope            Scope
+	Secret           bool
+	Value            flag.Value
+}
+
+// Settings lists c's settings, bound to its fields.
+func (c *Config) Settings() []Setting {
+	return []Setting{
+		{"addr", "PASAR_ADDR", "address to serve HTTP on (host:port)", Server, false, (*stringValue)(&c.Addr)},
+		{"data", "PASAR_DATA", "folder for embedded data: SQLite files, the event store, the search index", Storage, false, (*stringValue)(&c.DataDir)},
+		{"demo", "PASAR_DEMO", "fill an empty shop with a demo catalog", Server, false, (*boolValue)(&c.Demo)},
+		{"postgres-url", "PASAR_POSTGRES_URL", "PostgreSQL URL; when set, stores live there instead of SQLite", Storage, true, (*stringValue)(&c.PostgresURL)},
+		{"postgres-max-conns", "PASAR_POSTGRES_MAX_CONNS", "PostgreSQL connections per service", Storage, false, (*intValue)(&c.PostgresMaxConns)},
+		{"sqlite-sync", "PASAR_SQLITE_SYNC", "SQLite durability: normal (fsync at checkpoints) or full (fsync every commit)", Storage, false, (*stringValue)(&c.SQLiteSync)},
+		{"nats-url", "PASAR_NATS_URL", "external NATS server(s), comma separated; when empty an embedded server runs", Storage, true, (*stringValue)(&c.NATSURL)},
+		{"nats-listen", "PASAR_NATS_LISTEN", "client address of the embedded NATS server (port 0 picks a free one)", Server, false, (*stringValue)(&c.NATSListen)},
+		{"log-level", "PASAR_LOG_LEVEL", "debug, info, warn or error", Storage | Server, false, (*stringValue)(&c.LogLevel)},
+		{"log-format", "PASAR_LOG_FORMAT", "json or text", Storage | Server, false, (*stringValue)(&c.LogFormat)},
+		{"request-timeout", "PASAR_REQUEST_TIMEOUT", "longest time one request may take", Server, false, (*durationValue)(&c.RequestTimeout)},
+		{"shutdown-timeout", "PASAR_SHUTDOWN_TIMEOUT", "longest wait for in-flight requests on shutdown", Server, false, (*durationValue)(&c.ShutdownTimeout)},
+		{"max-body-bytes", "PASAR_MAX_BODY_BYTES", "largest request body accepted, in bytes", Server, false, (*int64Value)(&c.MaxBodyBytes)},
+	}
+}
+
+// Load fills c from the environment (through getenv) and then from args, for the settings in
+// scope, and validates the result. fs receives the flags, so `-h` lists them.
+func (c *Config) Load(fs *flag.FlagSet, scope Scope, args []string, getenv func(string) string) error {
+	var ss []Setting
+	for _, s := range c.Settings() {
+		if s.Scope&scope == 0 {
+			continue
+		}
+		ss = append(ss, s)
+		if v := getenv(s.Env); v != "" {
+			if err := s.Value.Set(v); err != nil {
+				return settingError(s, v, err)
+			}
+		}
+		fs.Var(s.Value, s.Flag, s.Usage+" ($"+s.Env+")")
+	}
+	fs.Usage = func() { usage(fs, ss) }
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	return c.validate(ss)
+}
+
+func usage(fs *flag.FlagSet, ss []Setting) {
+	w := fs.Output()
+	fmt.Fprintf(w, "Usage of pasar %s:\n\nEvery flag has an environment twin; a flag given on the command line wins.\n\n", fs.Name())
+	for _, s := range ss {
+		def := s.Value.String()
+		if s.Secret || def == "" {
+			def = "none"
+		}
+		fmt.Fprintf(w, "  --%-20s %s\n  %-22s env %s, default %s\n", s.Flag, s.Usage, "", s.Env, def)
+	}
+}
+
+func settingError(s Setting, v string, err error) error {
+	if s.Secret {
+		v = "(hidden)"
+	}
+	return fmt.Errorf("invalid setting %s (--%s): %q: %v", s.Env, s.Flag, v, err)
+}
+
+func (c *Config) validate(ss []Setting) error {
+	checks := map[string]func() error{
+		"addr":               func() error { return checkAddr(c.Addr) },
+		"data":               func() error { return nonEmpty(c.DataDir) },
+		"postgres-url":       func() error { return checkURLs(c.PostgresURL, "postgres", "postgresql") },
+		"postgres-max-conns": func() error { return positive(int64(c.PostgresMaxConns)) },
+		"sqlite-sync":        func() error { return oneOf(c.SQLiteSync, "normal", "full") },
+		"nats-url":           func() error { return checkURLs(c.NATSURL, "nats", "tls", "ws", "wss") },
+		"nats-listen":        func() error { return checkAddr(c.NATSListen) },
+		"log-level":          func() error { return oneOf(c.LogLevel, "debug", "info", "warn", "error") },
+		"log-format":         func() error { return oneOf(c.LogFormat, "json", "text") },
+		"request-timeout":    func() error { return positive(int64(c.RequestTimeout)) },
+		"shutdown-timeout":   func() error { return positive(int64(c.ShutdownTimeout)) },
+		"max-body-bytes":     func() error { return positive(c.MaxBodyBytes) },
+	}
+	for _, s := range ss {
+		if check := checks[s.Flag]; check != nil {
+			if err := check(); err != nil {
+				return settingError(s, s.Value.String(), err)
+			}
+		}
+	}
+	return nil
+}
+
+// SlogLevel returns the configured log level.
+func (c Config) SlogLevel() slog.Level {
+	var l slog.Level
+	_ = l.UnmarshalText([]byte(c.LogLevel)) // validated in Load
+	return l
+}
+
+// LogValue logs the settings with secrets masked.
+func (c Config) LogValue() slog.Value {
+	var attrs []slog.Attr
+	for _, s := range c.Settings() {
+		v := s.Value.String()
+		if s.Secret && v != "" {
+			v = Mask(v)
+		}
+		attrs = append(attrs, slog.String(s.Flag, v))
+	}
+	return slog.GroupValue(attrs...)
+}
+
+// Mask hides the passwords in a comma-separated list of URLs.
+func Mask(urls string) string {
+	parts := strings.Split(urls, ",")
+	for i, p := range parts {
+		u, err := url.Parse(strings.TrimSpace(p))
+		if err != nil {
+			parts[i] = "(unparseable)"
+			continue
+		}
+		if _, ok := u.User.Password(); ok {
+			u.User = url.UserPassword(u.User.Username(), "xxxxx")
+		}
+		q := u.Query()
+		if q.Has("password") {
+			q.Set("password", "xxxxx")
+			u.RawQuery = q.Encode()
+		}
+		parts[i] = u.String()
+	}
+	return strings.Join(parts, ",")
+}
+
+func checkAddr(a string) error {
+	host, port, err := net.SplitHostPort(a)
+	if err != nil {
+		return errors.New("want host:port, e.g. :8080 or 127.0.0.1:8080")
+	}
+	if p, err := strconv.Atoi(port); err != nil || p < 0 || p > 65535 {
+		return errors.New("port must be a number from 0 to 65535")
+	}
+	if host != "" && net.ParseIP(host) == nil && strings.ContainsAny(host, " /") {
+		return errors.New("host is not a name or an IP address")
+	}
+	return nil
+}
+
+func checkURLs(list string, schemes ...string) error {
+	if list == "" {
+		return nil
+	}
+	for _, p := range strings.Split(list, ",") {
+		u, err := url.Parse(strings.TrimSpace(p))
+		if err != nil || u.Host == "" {
+			return fmt.Errorf("want a URL like %s://host:port", schemes[0])
+		}
+		if oneOf(u.Scheme, schemes...) != nil {
+			return fmt.Errorf("scheme must be one of %s", strings.Join(schemes, ", "))
+		}
+	}
+	return nil
+}
+
+func oneOf(v string, allowed ...string) error {
+	for _, a := range allowed {
+		if v == a {
+			return nil
+		}
+	}
+	return fmt.Errorf("must be one of %s", strings.Join(allowed, ", "))
+}
+
+func nonEmpty(v string) error {
+	if strings.TrimSpace(v) == "" {
+		return errors.New("must not be empty")
+	}
+	return nil
+}
+
+func positive(n int64) error {
+	if n <= 0 {
+		return errors.New("must be greater than zero")
+	}
+	return nil
+}

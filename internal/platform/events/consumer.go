@@ -1,0 +1,209 @@
+package events
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/pasarhq/pasar/internal/platform/db"
+)
+
+// ConsumerOptions describes a durable consumer.
+type ConsumerOptions struct {
+	// Name is the durable consumer's name, unique per purpose (e.g. "search-indexer"): the broker
+	// tracks its position under this name and the store records the events it processed.
+	Name string
+	// Types are the event types to receive; wildcards work as in NATS subjects ("product.*",
+	// "order.>"). Empty means every event.
+	Types []string
+	// MaxAttempts is how many deliveries a failing event gets before it is parked; default 5.
+	MaxAttempts int
+	// Backoff is the delay before delivery attempt+1 after attempt failed; the default doubles
+	// from 100ms up to 30s.
+	Backoff func(attempt int) time.Duration
+	// AckWait is how long the broker waits for an answer before redelivering; the consumer tells
+	// it to keep waiting while a handler runs, so this only matters if the process dies. Default 30s.
+	AckWait time.Duration
+	// Logger receives failures and parked events; nil uses the bus's logger.
+	Logger *slog.Logger
+}
+
+// Handler processes one event inside tx. It returns an error to roll back and have the event
+// delivered again later.
+type Handler func(ctx context.Context, tx *db.Tx, ev Event) error
+
+// prefetch bounds the messages buffered in the client; kept small because handlers run one at a
+// time and a buffered message's AckWait is already running.
+const prefetch = 64
+
+// processedRetention is how long processed-event ids are kept for deduplication: longer than the
+// stream keeps events, so no redelivery can outlive its id.
+const processedRetention = streamMaxAge + 24*time.Hour
+
+// Consumer runs a handler for each event a durable consumer receives. Handlers run one at a time
+// in stream order; a failing event is retried later without holding up the others.
+type Consumer struct {
+	bus    *Bus
+	d      *db.DB
+	o      ConsumerOptions
+	h      Handler
+	log    *slog.Logger
+	cancel context.CancelFunc
+	done   chan struct{}
+	stop   sync.Once
+}
+
+// Subscribe creates (or updates) the durable consumer o.Name and starts handling its events on
+// d, which must have Migrations applied. Each event's handler runs in a transaction on d that
+// also records the event as processed, so an event delivered twice takes effect once. A handler
+// error rolls back and redelivers the event after o.Backoff; after o.MaxAttempts deliveries the
+// event is parked (see Parked). If the broker is unreachable, Subscribe returns a Consumer that
+// sets itself up once the broker is back. The consumer runs until Stop or until ctx is done.
+func Subscribe(ctx context.Context, b *Bus, d *db.DB, o ConsumerOptions, h Handler) (*Consumer, error) {
+	if o.Name == "" {
+		return nil, errors.New("events: consumer needs a name")
+	}
+	for _, t := range o.Types {
+		if t == "" {
+			return nil, fmt.Errorf("events: consumer %s: empty event type", o.Name)
+		}
+	}
+	if o.MaxAttempts <= 0 {
+		o.MaxAttempts = 5
+	}
+	if o.Backoff == nil {
+		o.Backoff = DefaultBackoff
+	}
+	if o.AckWait <= 0 {
+		o.AckWait = 30 * time.Second
+	}
+	log := o.Logger
+	if log == nil {
+		log = b.log
+	}
+	c := &Consumer{bus: b, d: d, o: o, h: h, log: log.With("consumer", o.Name), done: make(chan struct{})}
+	cons, err := c.setup(ctx)
+	if err != nil {
+		if b.nc.IsConnected() {
+			return nil, err // the broker answered: a real problem such as a bad name or filter
+		}
+		c.log.Warn("events: NATS not reachable; consumer will start when it is", "err", err)
+	}
+	// The handler's context outlives ctx so that Stop lets an in-flight handler finish.
+	runCtx, cancel := context.WithCancel(ctx)
+	c.cancel = cancel
+	go c.run(runCtx, context.WithoutCancel(ctx), cons)
+	return c, nil
+}
+
+// DefaultBackoff waits 100ms after the first failure and doubles each time, up to 30s.
+func DefaultBackoff(attempt int) time.Duration {
+	if attempt < 1 {
+		attempt = 1
+	}
+	return min(100*time.Millisecond<<min(attempt-1, 20), 30*time.Second)
+}
+
+// setup makes sure the stream and the durable consumer exist with the current options.
+func (c *Consumer) setup(ctx context.Context) (jetstream.Consumer, error) {
+	if err := c.bus.ensureStream(ctx); err != nil {
+		return nil, err
+	}
+	filters := make([]string, 0, len(c.o.Types))
+	for _, t := range c.o.Types {
+		filters = append(filters, c.bus.subject(t))
+	}
+	if len(filters) == 0 {
+		filters = []string{c.bus.prefix + ".>"}
+	}
+	cfg := jetstream.ConsumerConfig{
+		Durable:   c.o.Name,
+		AckPolicy: jetstream.AckExplicitPolicy,
+		AckWait:   c.o.AckWait,
+		// Unlimited: the consumer parks events itself after MaxAttempts, with a record an operator
+		// can see; the broker's own limit would drop them silently.
+		MaxDeliver: -1,
+	}
+	// A single filter uses the older field so that NATS servers before 2.10 work too.
+	if len(filters) == 1 {
+		cfg.FilterSubject = filters[0]
+	} else {
+		cfg.FilterSubjects = filters
+	}
+	cons, err := c.bus.js.CreateOrUpdateConsumer(ctx, c.bus.stream, cfg)
+	if errors.Is(err, jetstream.ErrConsumerMultipleFilterSubjectsNotSupported) {
+		return nil, fmt.Errorf("events: consumer %s: several event types need NATS 2.10 or later: %w", c.o.Name, err)
+	}
+	if err != nil {
+		c.bus.forgetStream()
+		return nil, fmt.Errorf("events: consumer %s: %w", c.o.Name, err)
+	}
+	return cons, nil
+}
+
+// run pulls and handles messages until ctx is done, setting the consumer up again after errors
+// that lose it (e.g. the broker was down when Subscribe ran, or the consumer was deleted).
+func (c *Consumer) run(ctx, handlerCtx context.Context, cons jetstream.Consumer) {
+	defer close(c.done)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	wg.Go(func() { c.pruneLoop(ctx) })
+	retry := 0
+	for ctx.Err() == nil {
+		if c.bus.nc.IsClosed() {
+			c.log.Warn("events: bus closed before the consumer stopped")
+			return
+		}
+		if cons == nil {
+			var err error
+			if cons, err = c.setup(ctx); err != nil {
+				retry++
+				c.log.Debug("events: consumer setup failed", "err", err, "retry", retry)
+				sleep(ctx, min(time.Duration(retry)*500*time.Millisecond, 5*time.Second))
+				continue
+			}
+			retry = 0
+		}
+		it, err := cons.Messages(jetstream.PullMaxMessages(prefetch))
+		if err != nil {
+			c.log.Warn("events: consumer cannot pull", "err", err)
+			cons = nil
+			sleep(ctx, time.Second)
+			continue
+		}
+		for {
+			msg, err := it.Next(jetstream.NextContext(ctx))
+			if err != nil {
+				it.Stop()
+				if ctx.Err() == nil {
+					c.log.Warn("events: consumer lost its subscription; setting it up again", "err", err)
+					cons = nil
+					sleep(ctx, time.Second)
+				}
+				break
+			}
+			c.handle(handlerCtx, msg)
+		}
+	}
+}
+
+// Stop stops taking new events and waits for the handler that is running, if any.
+func (c *Consumer) Stop() {
+	c.stop.Do(c.cancel)
+	<-c.done
+}
+
+// sleep waits for d or until ctx is done.
+func sleep(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
+}

@@ -1,0 +1,168 @@
+package events
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/pasarhq/pasar/internal/platform/db"
+)
+
+// maxErrorText bounds the error text stored with a parked event.
+const maxErrorText = 2000
+
+// handle processes one delivery and answers the broker: ack when done or a duplicate, nak with
+// a delay to retry, term once parked.
+func (c *Consumer) handle(ctx context.Context, msg jetstream.Msg) {
+	attempt := 1
+	if md, err := msg.Metadata(); err == nil {
+		attempt = int(md.NumDelivered)
+	}
+	var ev Event
+	if err := json.Unmarshal(msg.Data(), &ev); err != nil || ev.ID == "" || ev.Type == "" {
+		// Retrying cannot fix a malformed message: park it at once.
+		if err == nil {
+			err = errors.New("missing id or type")
+		}
+		ev.ID = msg.Headers().Get(jetstream.MsgIDHeader)
+		if md, mdErr := msg.Metadata(); ev.ID == "" && mdErr == nil {
+			ev.ID = fmt.Sprintf("stream-seq:%d", md.Sequence.Stream)
+		}
+		c.park(ctx, msg, ev, attempt, fmt.Errorf("malformed event: %w", err))
+		return
+	}
+	ctx = withTraceParent(ctx, ev.TraceParent)
+
+	stopProgress := c.keepAlive(msg)
+	duplicate, handlerErr, err := c.process(ctx, ev)
+	stopProgress()
+
+	m := c.bus.m
+	switch {
+	case err == nil && duplicate:
+		m.duplicates.WithLabelValues(c.o.Name).Inc()
+		c.ack(msg, ev)
+	case err == nil:
+		m.handled.WithLabelValues(c.o.Name).Inc()
+		c.ack(msg, ev)
+	case handlerErr && attempt >= c.o.MaxAttempts:
+		c.park(ctx, msg, ev, attempt, err)
+	default:
+		// Store errors (handlerErr false) are retried too but never park an event: the event is
+		// fine, the store is not.
+		m.failed.WithLabelValues(c.o.Name).Inc()
+		delay := c.o.Backoff(attempt)
+		c.log.Warn("events: handler failed; will retry", "event", ev.ID, "type", ev.Type,
+			"attempt", attempt, "retry_in", delay, "err", err)
+		if err := msg.NakWithDelay(delay); err != nil {
+			c.log.Warn("events: nak failed; the broker redelivers after AckWait", "event", ev.ID, "err", err)
+		}
+	}
+}
+
+// errHandler marks errors that came from the handler rather than the store.
+type errHandler struct{ err error }
+
+func (e errHandler) Error() string { return e.err.Error() }
+func (e errHandler) Unwrap() error { return e.err }
+
+// process runs the handler in a transaction that first claims the event id for this consumer.
+// It reports whether the event had been processed already and whether a failure came from the
+// handler itself.
+func (c *Consumer) process(ctx context.Context, ev Event) (duplicate, handlerErr bool, err error) {
+	err = c.d.InTx(ctx, func(tx *db.Tx) error {
+		duplicate = false
+		res, err := tx.ExecContext(ctx, `INSERT INTO events_processed (consumer, event_id, processed_at)
+			VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, c.o.Name, ev.ID, time.Now().UnixMilli())
+		if err != nil {
+			return fmt.Errorf("claim event: %w", err)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return fmt.Errorf("claim event: %w", err)
+		} else if n == 0 {
+			duplicate = true
+			return nil
+		}
+		if err := c.callHandler(ctx, tx, ev); err != nil {
+			return errHandler{err}
+		}
+		return nil
+	})
+	var he errHandler
+	if errors.As(err, &he) {
+		return false, true, he.err
+	}
+	return duplicate, false, err
+}
+
+// callHandler turns a handler panic into an error, so one bad event cannot kill the process and
+// is parked like any other failure.
+func (c *Consumer) callHandler(ctx context.Context, tx *db.Tx, ev Event) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("handler panic: %v", p)
+		}
+	}()
+	return c.h(ctx, tx, ev)
+}
+
+// keepAlive tells the broker the message is still being worked on, so a slow handler (or a
+// handler waiting for SQLite's writer) does not get the event redelivered meanwhile.
+func (c *Consumer) keepAlive(msg jetstream.Msg) (stop func()) {
+	done := make(chan struct{})
+	go func() {
+		t := time.NewTicker(c.o.AckWait / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				_ = msg.InProgress()
+			}
+		}
+	}()
+	return func() { close(done) }
+}
+
+func (c *Consumer) ack(msg jetstream.Msg, ev Event) {
+	// A lost ack only causes a redelivery, which the processed-events table turns into a no-op.
+	if err := msg.Ack(); err != nil {
+		c.log.Warn("events: ack failed", "event", ev.ID, "err", err)
+	}
+}
+
+// park records ev as given up for this consumer and tells the broker not to deliver it again.
+// If the record cannot be written, the event is retried instead, so it is never dropped unseen.
+func (c *Consumer) park(ctx context.Context, msg jetstream.Msg, ev Event, attempt int, cause error) {
+	text := cause.Error()
+	if len(text) > maxErrorText {
+		text = text[:maxErrorText]
+	}
+	payload := msg.Data()
+	if !json.Valid(payload) {
+		payload, _ = json.Marshal(string(payload)) // keep the column valid JSON for tools
+	}
+	_, err := c.d.ExecContext(ctx, `INSERT INTO events_parked
+		(consumer, event_id, type, payload, last_error, attempts, parked_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)
+		ON CONFLICT (consumer, event_id) DO UPDATE SET type = excluded.type, payload = excluded.payload,
+			last_error = excluded.last_error, attempts = excluded.attempts, parked_at = excluded.parked_at`,
+		c.o.Name, ev.ID, ev.Type, string(payload), text, attempt, time.Now().UnixMilli())
+	if err != nil {
+		c.log.Error("events: cannot park event; will retry it", "event", ev.ID, "err", err)
+		_ = msg.NakWithDelay(c.o.Backoff(attempt))
+		return
+	}
+	c.bus.m.parked.WithLabelValues(c.o.Name).Inc()
+	c.log.Error("events: event parked after failing", "event", ev.ID, "type", ev.Type,
+		"attempts", attempt, "err", cause)
+	// Plain Term rather than TermWithReason: servers before 2.11 do not understand the reason.
+	if err := msg.Term(); err != nil {
+		c.log.Warn("events: term failed; the parked event may be delivered again", "event", ev.ID, "err", err)
+	}
+}

@@ -1,0 +1,9 @@
+-- Events waiting to be published. seq orders the relay's batches; the row is deleted once the
+-- broker has acknowledged the event.
+CREATE TABLE events_outbox (
+    seq        INTEGER PRIMARY KEY,
+    id         TEXT    NOT NULL,
+    type       TEXT    NOT NULL,
+    payload    TEXT    NOT NULL,
+    created_at BIGINT  NOT NULL
+);

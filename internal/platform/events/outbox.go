@@ -1,0 +1,130 @@
+package events
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/pasarhq/pasar/internal/platform/db"
+)
+
+// Outbox writes a service's events into its own store, in the transaction that makes the change
+// they describe, and relays them to the bus. An event therefore exists if and only if its change
+// committed, and it survives the broker being down or the process crashing before publishing.
+type Outbox struct {
+	d      *db.DB
+	bus    *Bus
+	source string
+	log    *slog.Logger
+
+	wake chan struct{} // a commit added events; buffered 1 so wake-ups coalesce
+
+	mu        sync.Mutex // one relay pass at a time (Run and Flush), so rows are not sent twice
+	gaugeTime time.Time  // when the pending/lag gauges were last refreshed; guarded by mu
+}
+
+// NewOutbox returns the outbox of store d, whose events say they come from source (the service
+// name). The store must have Migrations applied.
+func NewOutbox(d *db.DB, b *Bus, source string, log *slog.Logger) *Outbox {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Outbox{
+		d: d, bus: b, source: source,
+		log:  log.With("component", "outbox", "source", source),
+		wake: make(chan struct{}, 1),
+	}
+}
+
+// Add records an event of type typ (schema version) with payload data (marshalled to JSON) in
+// tx. It is published after tx commits and never if tx rolls back. The event carries the trace
+// context of ctx.
+func (o *Outbox) Add(ctx context.Context, tx *db.Tx, typ string, version int, data any) (Event, error) {
+	if err := checkType(typ); err != nil {
+		return Event{}, err
+	}
+	if version < 1 {
+		return Event{}, fmt.Errorf("events: %s: version must be at least 1", typ)
+	}
+	raw, err := json.Marshal(data)
+	if err != nil {
+		return Event{}, fmt.Errorf("events: marshal %s: %w", typ, err)
+	}
+	// Version 7 ids sort by creation time, which keeps indexes on them compact.
+	id, err := uuid.NewV7()
+	if err != nil {
+		return Event{}, fmt.Errorf("events: event id: %w", err)
+	}
+	ev := Event{
+		ID: id.String(), Type: typ, Version: version, Time: time.Now().UTC(),
+		Source: o.source, TraceParent: traceParent(ctx), Data: raw,
+	}
+	payload, err := json.Marshal(ev)
+	if err != nil {
+		return Event{}, fmt.Errorf("events: marshal %s: %w", typ, err)
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO events_outbox (id, type, payload, created_at)
+		VALUES ($1, $2, $3, $4)`, ev.ID, ev.Type, string(payload), ev.Time.UnixMilli())
+	if err != nil {
+		return Event{}, fmt.Errorf("events: add %s: %w", typ, err)
+	}
+	tx.AfterCommit(o.notify)
+	return ev, nil
+}
+
+// notify wakes the relay without blocking the committing goroutine.
+func (o *Outbox) notify() {
+	select {
+	case o.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Pending counts the events not yet published.
+func (o *Outbox) Pending(ctx context.Context) (int, error) {
+	n, _, err := o.backlog(ctx)
+	return n, err
+}
+
+// backlog returns how many events wait and when the oldest was written.
+func (o *Outbox) backlog(ctx context.Context) (int, time.Time, error) {
+	var n int
+	var oldest int64
+	err := o.d.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(MIN(created_at), 0) FROM events_outbox`).
+		Scan(&n, &oldest)
+	if err != nil {
+		return 0, time.Time{}, fmt.Errorf("events: outbox backlog: %w", err)
+	}
+	if n == 0 {
+		return 0, time.Time{}, nil
+	}
+	return n, time.UnixMilli(oldest), nil
+}
+
+// updateGauges refreshes the pending and lag gauges at most once a second, so a busy relay does
+// not add a counting query to every pass. Callers hold o.mu.
+func (o *Outbox) updateGauges(ctx context.Context) {
+	if time.Since(o.gaugeTime) < time.Second {
+		return
+	}
+	n, oldest, err := o.backlog(ctx)
+	if err != nil {
+		if !errors.Is(err, context.Canceled) {
+			o.log.Warn("events: outbox backlog", "err", err)
+		}
+		return
+	}
+	o.gaugeTime = time.Now()
+	lag := 0.0
+	if n > 0 {
+		lag = time.Since(oldest).Seconds()
+	}
+	o.bus.m.pending.WithLabelValues(o.source).Set(float64(n))
+	o.bus.m.lag.WithLabelValues(o.source).Set(lag)
+}
