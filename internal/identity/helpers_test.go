@@ -3,6 +3,7 @@ package identity
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -163,3 +164,27 @@ func (e *env) admin(email string) string {
 
 // operator is the principal `pasar user create` acts as.
 var operator = auth.Principal{Subject: "operator", Role: auth.Admin, Permissions: auth.PermissionsOf(auth.Admin)}
+
+// adminCtx is a context acting as the operator.
+func adminCtx() context.Context { return auth.WithPrincipal(context.Background(), operator) }
+
+func jsonUnmarshal(s string, v any) error { return json.Unmarshal([]byte(s), v) }
+
+// userID returns the id of the account with email.
+func (e *env) userID(email string) string {
+	e.t.Helper()
+	u, err := userByEmail(context.Background(), e.d, email)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return u.ID
+}
+
+func mustB64(t *testing.T, s string) []byte {
+	t.Helper()
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}

@@ -29,6 +29,7 @@ func Routes(r *httpx.Router, svc Service) {
 	r.HandleFunc("POST /api/v1/auth/password-reset/confirm", h.confirmReset)
 	r.HandleFunc("POST /api/v1/auth/session", h.startSession)
 	r.HandleFunc("DELETE /api/v1/auth/session", h.endSession)
+	r.HandleFunc("POST /api/v1/auth/session/end", h.endSession) // for HTML forms, which cannot DELETE
 	r.HandleFunc("GET /api/v1/me", h.me)
 	r.HandleFunc("POST /api/v1/me/password", h.changePassword)
 	r.HandleFunc("GET /.well-known/jwks.json", h.jwks)

@@ -22,9 +22,9 @@ func RedisSessions(rdb redis.UniversalClient, prefix string) SessionStore {
 	return redisSessions{rdb: rdb, prefix: prefix}
 }
 
-func (s redisSessions) key(hash string) string    { return s.prefix + "session:" + hash }
-func (s redisSessions) userKey(id string) string  { return s.prefix + "user-sessions:" + id }
-func ttlUntil(t time.Time) time.Duration          { return max(time.Until(t), time.Second) }
+func (s redisSessions) key(hash string) string   { return s.prefix + "session:" + hash }
+func (s redisSessions) userKey(id string) string { return s.prefix + "user-sessions:" + id }
+func ttlUntil(t time.Time) time.Duration         { return max(time.Until(t), time.Second) }
 func (s redisSessions) wrapErr(op string, err error) error {
 	if err == nil {
 		return nil
