@@ -154,7 +154,9 @@ func TestLoginLockout(t *testing.T) {
 func TestLockoutPerAddress(t *testing.T) {
 	t.Parallel()
 	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
-		e := newEnv(t, d, func(o *Options) { o.Limits = Limits{AccountFree: 100, AddressFree: 3, ResetFree: 5, Base: time.Second, Max: time.Minute, Window: time.Minute} })
+		e := newEnv(t, d, func(o *Options) {
+			o.Limits = Limits{AccountFree: 100, AddressFree: 3, ResetFree: 5, Base: time.Second, Max: time.Minute, Window: time.Minute}
+		})
 		for i := range 3 { // spraying many accounts from one address
 			e.do("POST", "/api/v1/auth/login", "", Credentials{"user" + strconv.Itoa(i) + "@example.com", "guess guess guess"})
 		}

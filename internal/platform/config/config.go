@@ -29,6 +29,13 @@ type Config struct {
 	RequestTimeout   time.Duration
 	ShutdownTimeout  time.Duration
 	MaxBodyBytes     int64
+	RedisURL         string
+	JWKSURL          string
+	Argon2Memory     int
+	Argon2Iterations int
+	Argon2Threads    int
+	AccessTokenTTL   time.Duration
+	SessionTTL       time.Duration
 }
 
 // Default returns the settings of a shop on embedded defaults.
@@ -44,6 +51,11 @@ func Default() Config {
 		RequestTimeout:   30 * time.Second,
 		ShutdownTimeout:  20 * time.Second,
 		MaxBodyBytes:     1 << 20,
+		Argon2Memory:     19 * 1024,
+		Argon2Iterations: 2,
+		Argon2Threads:    1,
+		AccessTokenTTL:   15 * time.Minute,
+		SessionTTL:       7 * 24 * time.Hour,
 	}
 }
 
@@ -81,6 +93,13 @@ func (c *Config) Settings() []Setting {
 		{"request-timeout", "PASAR_REQUEST_TIMEOUT", "longest time one request may take", Server, false, (*durationValue)(&c.RequestTimeout)},
 		{"shutdown-timeout", "PASAR_SHUTDOWN_TIMEOUT", "longest wait for in-flight requests on shutdown", Server, false, (*durationValue)(&c.ShutdownTimeout)},
 		{"max-body-bytes", "PASAR_MAX_BODY_BYTES", "largest request body accepted, in bytes", Server, false, (*int64Value)(&c.MaxBodyBytes)},
+		{"redis-url", "PASAR_REDIS_URL", "Redis URL; when set, browser sessions live there instead of the identity store", Server, true, (*stringValue)(&c.RedisURL)},
+		{"jwks-url", "PASAR_JWKS_URL", "identity's JWKS URL, for processes that verify access tokens without running identity", Server, false, (*stringValue)(&c.JWKSURL)},
+		{"argon2-memory", "PASAR_ARGON2_MEMORY", "argon2id memory per password hash, in KiB", Storage | Server, false, (*intValue)(&c.Argon2Memory)},
+		{"argon2-iterations", "PASAR_ARGON2_ITERATIONS", "argon2id passes over that memory", Storage | Server, false, (*intValue)(&c.Argon2Iterations)},
+		{"argon2-threads", "PASAR_ARGON2_THREADS", "argon2id lanes (threads) per hash", Storage | Server, false, (*intValue)(&c.Argon2Threads)},
+		{"access-token-ttl", "PASAR_ACCESS_TOKEN_TTL", "lifetime of access tokens, from 1m to 1h", Server, false, (*durationValue)(&c.AccessTokenTTL)},
+		{"session-ttl", "PASAR_SESSION_TTL", "lifetime of browser sessions", Server, false, (*durationValue)(&c.SessionTTL)},
 	}
 }
 
@@ -143,6 +162,18 @@ func (c *Config) validate(ss []Setting) error {
 		"request-timeout":    func() error { return positive(int64(c.RequestTimeout)) },
 		"shutdown-timeout":   func() error { return positive(int64(c.ShutdownTimeout)) },
 		"max-body-bytes":     func() error { return positive(c.MaxBodyBytes) },
+		"redis-url":          func() error { return checkURLs(c.RedisURL, "redis", "rediss") },
+		"jwks-url":           func() error { return checkURLs(c.JWKSURL, "http", "https") },
+		"argon2-memory":      func() error { return between(int64(c.Argon2Memory), 8*int64(c.Argon2Threads), 4<<20) },
+		"argon2-iterations":  func() error { return between(int64(c.Argon2Iterations), 1, 100) },
+		"argon2-threads":     func() error { return between(int64(c.Argon2Threads), 1, 255) },
+		"access-token-ttl": func() error {
+			if c.AccessTokenTTL < time.Minute || c.AccessTokenTTL > time.Hour {
+				return errors.New("must be from 1m to 1h")
+			}
+			return nil
+		},
+		"session-ttl": func() error { return positive(int64(c.SessionTTL)) },
 	}
 	for _, s := range ss {
 		if check := checks[s.Flag]; check != nil {
@@ -245,6 +276,13 @@ func nonEmpty(v string) error {
 func positive(n int64) error {
 	if n <= 0 {
 		return errors.New("must be greater than zero")
+	}
+	return nil
+}
+
+func between(n, lo, hi int64) error {
+	if n < lo || n > hi {
+		return fmt.Errorf("must be from %d to %d", lo, hi)
 	}
 	return nil
 }
