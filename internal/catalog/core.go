@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -88,12 +89,22 @@ func (c *Core) CreateProduct(ctx context.Context, p Product) (Product, error) {
 	return p, nil
 }
 
-// UpdateProduct replaces product p.ID with p, if its version is ifVersion (0: any).
+// UpdateProduct replaces product p.ID with p, if its version is ifVersion (0: any). An
+// unconditional update that loses a race with another writer tries again, as it asked to win.
 func (c *Core) UpdateProduct(ctx context.Context, p Product, ifVersion int64) (Product, error) {
 	if err := auth.Check(ctx, auth.CatalogWrite); err != nil {
 		return Product{}, err
 	}
 	normalize(&p)
+	for attempt := 1; ; attempt++ {
+		out, err := c.updateOnce(ctx, p, ifVersion)
+		if ifVersion != 0 || attempt == 3 || !errors.Is(err, ErrStale) {
+			return out, err
+		}
+	}
+}
+
+func (c *Core) updateOnce(ctx context.Context, p Product, ifVersion int64) (Product, error) {
 	err := c.d.InTx(ctx, func(tx *db.Tx) error {
 		cur, err := getProductByID(ctx, tx, p.ID)
 		if err != nil {

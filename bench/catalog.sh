@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Catalog read benchmark: product detail and product list over HTTP from a real `pasar serve`
+# (seeded catalog, full middleware, access log to /dev/null), each against a bare net/http
+# handler returning a fixed body of the same size, measured with wrk in the same run.
+#
+#   bench/catalog.sh                 # 10,000 products, 64 connections, 10 s per run
+#   PRODUCTS=100000 DURATION=20s bench/catalog.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PRODUCTS=${PRODUCTS:-10000}
+CONNS=${CONNS:-64}
+THREADS=${THREADS:-2}
+DURATION=${DURATION:-10s}
+PORT=${PORT:-18180}
+BARE_PORT=${BARE_PORT:-18181}
+
+if ! command -v wrk >/dev/null; then
+	echo "installing wrk" >&2
+	if [ "$(id -u)" = 0 ]; then apt-get install -y wrk >/dev/null; else sudo apt-get install -y wrk >/dev/null; fi
+fi
+
+work=$(mktemp -d)
+pids=()
+cleanup() {
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+	wait 2>/dev/null || true
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+go build -o "$work/pasar" ./cmd/pasar
+go build -o "$work/bare" ./bench/bare
+"$work/pasar" seed --products "$PRODUCTS" --data "$work/data" 2>/dev/null
+"$work/pasar" serve --data "$work/data" --addr "127.0.0.1:$PORT" >/dev/null 2>&1 &
+pids+=($!)
+
+base="http://127.0.0.1:$PORT"
+for _ in $(seq 100); do curl -sf "$base/healthz" >/dev/null && break; sleep 0.2; done
+# Let the outbox relay and the event consumers work through the seeded events first, so they
+# do not share the CPU with the measured runs.
+for _ in $(seq 300); do
+	pending=$(curl -s "$base/metrics" | awk '/^pasar_events_outbox_pending/ {s += $2} END {print s + 0}')
+	[ "$pending" = 0 ] && break
+	sleep 1
+done
+sleep "${SETTLE:-10}"
+
+slug=$(curl -s "$base/api/v1/products?limit=1&sort=price_asc" | sed -E 's/.*"slug":"([^"]+)".*/\1/')
+detail="/api/v1/products/$slug"
+list="/api/v1/products?category=clothing&sort=price_asc&limit=20"
+detail_bytes=$(curl -s "$base$detail" | wc -c)
+list_bytes=$(curl -s "$base$list" | wc -c)
+"$work/bare" -addr "127.0.0.1:$BARE_PORT" -detail-bytes "$detail_bytes" -list-bytes "$list_bytes" &
+pids+=($!)
+sleep 0.5
+
+rate() { # url -> requests per second
+	wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" "$1" | awk '/^Requests\/sec/ {print int($2)}'
+}
+median() { sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
+
+# Warm up both servers, then alternate bare and catalog runs so that load from anything else on
+# the machine hits both sides alike; the figures are medians over the rounds.
+for u in "http://127.0.0.1:$BARE_PORT/detail" "$base$detail" "http://127.0.0.1:$BARE_PORT/list" "$base$list"; do
+	wrk -t"$THREADS" -c"$CONNS" -d2s "$u" >/dev/null
+done
+: >"$work/rates"
+for round in $(seq "${ROUNDS:-3}"); do
+	bd=$(rate "http://127.0.0.1:$BARE_PORT/detail")
+	cd=$(rate "$base$detail")
+	bl=$(rate "http://127.0.0.1:$BARE_PORT/list")
+	cl=$(rate "$base$list")
+	echo "round $round: detail $cd vs bare $bd, list $cl vs bare $bl" >&2
+	echo "$bd $cd $bl $cl" >>"$work/rates"
+done
+col() { awk -v c="$1" '{print $c}' "$work/rates" | median; }
+ratio() { awk -v a="$1" -v b="$2" '{print $a / $b}' "$work/rates" | median; }
+
+printf '%-16s %8s %12s %12s %14s\n' endpoint bytes "bare req/s" "pasar req/s" "median ratio"
+printf '%-16s %8d %12d %12d %14.2f\n' "product detail" "$detail_bytes" "$(col 1)" "$(col 2)" "$(ratio 2 1)"
+printf '%-16s %8d %12d %12d %14.2f\n' "product list" "$list_bytes" "$(col 3)" "$(col 4)" "$(ratio 4 3)"
+echo "($PRODUCTS products, wrk -t$THREADS -c$CONNS -d$DURATION x ${ROUNDS:-3} rounds, $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg))"
