@@ -68,6 +68,9 @@ func Subscribe(ctx context.Context, b *Bus, d *db.DB, o ConsumerOptions, h Handl
 	if o.Name == "" {
 		return nil, errors.New("events: consumer needs a name")
 	}
+	if h == nil || d == nil || b == nil {
+		return nil, fmt.Errorf("events: consumer %s needs a bus, a store and a handler", o.Name)
+	}
 	for _, t := range o.Types {
 		if t == "" {
 			return nil, fmt.Errorf("events: consumer %s: empty event type", o.Name)
@@ -178,17 +181,35 @@ func (c *Consumer) run(ctx, handlerCtx context.Context, cons jetstream.Consumer)
 		}
 		for {
 			msg, err := it.Next(jetstream.NextContext(ctx))
+			if ctx.Err() != nil {
+				if err == nil {
+					_ = msg.Nak()
+				}
+				c.release(it)
+				return
+			}
 			if err != nil {
 				it.Stop()
-				if ctx.Err() == nil {
-					c.log.Warn("events: consumer lost its subscription; setting it up again", "err", err)
-					cons = nil
-					sleep(ctx, time.Second)
-				}
+				c.log.Warn("events: consumer lost its subscription; setting it up again", "err", err)
+				cons = nil
+				sleep(ctx, time.Second)
 				break
 			}
 			c.handle(handlerCtx, msg)
 		}
+	}
+}
+
+// release hands the messages prefetched but not handled back to the broker for redelivery right
+// away; otherwise a restart would delay them by AckWait.
+func (c *Consumer) release(it jetstream.MessagesContext) {
+	it.Drain()
+	for {
+		msg, err := it.Next(jetstream.NextMaxWait(time.Second))
+		if err != nil {
+			return
+		}
+		_ = msg.Nak()
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -169,7 +170,8 @@ func TestPoisonParked(t *testing.T) {
 	})
 }
 
-// TestStopWaitsForHandler checks that Stop lets the running handler finish and commit.
+// TestStopWaitsForHandler checks that Stop lets the running handler finish and commit, and hands
+// prefetched events back so the next instance of the consumer gets them without waiting AckWait.
 func TestStopWaitsForHandler(t *testing.T) {
 	t.Parallel()
 	d := dbtest.Open(t, db.SQLite)
@@ -182,12 +184,13 @@ func TestStopWaitsForHandler(t *testing.T) {
 	prepare(t, src)
 	o := NewOutbox(src, b, "notification", testLog())
 	started, release := make(chan struct{}), make(chan struct{})
-	c := subscribe(t, b, d, ConsumerOptions{Name: uniq("slow")}, func(ctx context.Context, tx *db.Tx, ev Event) error {
-		close(started)
-		<-release
+	var once sync.Once
+	name := uniq("slow")
+	c := subscribe(t, b, d, ConsumerOptions{Name: name}, func(ctx context.Context, tx *db.Tx, ev Event) error {
+		once.Do(func() { close(started); <-release })
 		return apply(ctx, tx, "slow", ev)
 	})
-	addEvents(t, src, o, "mail.requested", 1)
+	addEvents(t, src, o, "mail.requested", 5)
 	if err := o.Flush(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -203,5 +206,14 @@ func TestStopWaitsForHandler(t *testing.T) {
 	<-stopped
 	if n, _ := applied(t, d, "slow"); n != 1 {
 		t.Errorf("applied %d events, want the in-flight one", n)
+	}
+
+	subscribe(t, b, d, ConsumerOptions{Name: name}, counting("slow"))
+	waitFor(t, 10*time.Second, "the other 4 events well before AckWait", func() bool {
+		n, _ := applied(t, d, "slow")
+		return n == 5
+	})
+	if events, total := applied(t, d, "slow"); events != 5 || total != 5 {
+		t.Errorf("applied %d events %d times, want 5 once each", events, total)
 	}
 }

@@ -32,7 +32,7 @@ func newMetrics(r prometheus.Registerer) *metrics {
 	}
 	return &metrics{
 		published:     counter("published_total", "Events the outbox relay published and the broker acknowledged.", "source"),
-		publishErrors: counter("publish_errors_total", "Outbox relay passes that failed to publish (broker down or slow).", "source"),
+		publishErrors: counter("publish_errors_total", "Outbox relay passes that failed (broker unreachable or slow, or store unavailable).", "source"),
 		pending:       gauge("outbox_pending", "Events written to the outbox and not yet published.", "source"),
 		lag:           gauge("outbox_lag_seconds", "Age of the oldest unpublished outbox event (0 when none).", "source"),
 		handled:       counter("consumer_handled_total", "Events a consumer's handler processed and committed.", "consumer"),

@@ -24,7 +24,9 @@ const (
 
 // Run relays events to the bus until ctx is done, then returns nil. It publishes soon after each
 // commit that added events, and polls in case another process wrote to the same store. While
-// the broker is unreachable it backs off and retries; nothing is lost meanwhile.
+// the broker is unreachable it backs off and retries; nothing is lost meanwhile. Several
+// processes may run relays on one PostgreSQL store: an event they both send is dropped by the
+// broker's duplicate window or, later, by the consumers' deduplication.
 func (o *Outbox) Run(ctx context.Context) error {
 	// A reconnect ends a backoff early, so events go out as soon as the broker is back.
 	reconnected := o.bus.nc.StatusChanged(nats.CONNECTED)
