@@ -37,14 +37,19 @@ pids+=($!)
 
 base="http://127.0.0.1:$PORT"
 for _ in $(seq 100); do curl -sf "$base/healthz" >/dev/null && break; sleep 0.2; done
-# Let the outbox relay and the event consumers work through the seeded events first, so they
-# do not share the CPU with the measured runs.
-for _ in $(seq 300); do
-	pending=$(curl -s "$base/metrics" | awk '/^pasar_events_outbox_pending/ {s += $2} END {print s + 0}')
-	[ "$pending" = 0 ] && break
+# Let the outbox relay and the event consumers (search indexer, cache) work through the seeded
+# events first, so they do not share the CPU with the measured runs: wait until nothing is
+# pending and the consumers' handled counts have stood still for three seconds.
+handled() { curl -s "$base/metrics" | awk '/^pasar_events_consumer_handled_total/ {s += $2} /^pasar_events_outbox_pending/ {p += $2} END {print s + 0, p + 0}'; }
+last="" still=0
+for _ in $(seq 600); do
+	now=$(handled)
+	if [ "$now" = "$last" ] && [ "${now#* }" = 0 ]; then still=$((still + 1)); else still=0; fi
+	[ "$still" -ge 3 ] && break
+	last=$now
 	sleep 1
 done
-sleep "${SETTLE:-10}"
+sleep "${SETTLE:-2}"
 
 slug=$(curl -s "$base/api/v1/products?limit=1&sort=price_asc" | sed -E 's/.*"slug":"([^"]+)".*/\1/')
 detail="/api/v1/products/$slug"

@@ -24,6 +24,7 @@ type CacheOptions struct {
 type Cache struct {
 	inner Service
 	o     CacheOptions
+	born  time.Time // events written well before this cannot concern what it holds
 
 	mu       sync.RWMutex
 	gen      uint64
@@ -54,7 +55,7 @@ func NewCache(inner Service, o CacheOptions) *Cache {
 	if o.MaxLists <= 0 {
 		o.MaxLists = 2000
 	}
-	return &Cache{inner: inner, o: o, products: map[string]*cached{}, lists: map[Query]*cached{}}
+	return &Cache{inner: inner, o: o, born: time.Now(), products: map[string]*cached{}, lists: map[Query]*cached{}}
 }
 
 // ProductDoc returns the encoded product idOrSlug.

@@ -2,12 +2,15 @@ package catalog
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/pasarhq/pasar/internal/platform/db"
 	"github.com/pasarhq/pasar/internal/platform/db/dbtest"
+	"github.com/pasarhq/pasar/internal/platform/events"
 )
 
 func TestCacheServesUntilInvalidated(t *testing.T) {
@@ -91,5 +94,27 @@ func TestCachedReadsAllocateNothing(t *testing.T) {
 	h.getProduct(w, detail)
 	if n := testing.AllocsPerRun(100, func() { clear(w.h); h.getProduct(w, detail) }); n != 0 {
 		t.Errorf("cached detail: %.0f allocations per request", n)
+	}
+}
+
+func TestCacheIgnoresEventsFromBeforeItsTime(t *testing.T) {
+	t.Parallel()
+	c := newCore(t, dbtest.Open(t, db.SQLite))
+	seedTree(t, c)
+	p := mustCreate(t, c, sample("old", "Oak", "home", 100))
+	cache := NewCache(c, CacheOptions{})
+	if _, err := cache.ProductDoc(context.Background(), "old"); err != nil {
+		t.Fatal(err)
+	}
+	data, _ := json.Marshal(ProductDeleted{ID: p.ID, Version: 1})
+	replayed := events.Event{Type: EventProductDeleted, Time: time.Now().Add(-2 * staleEventAge), Data: data}
+	cache.apply(replayed)
+	if len(cache.products) != 2 {
+		t.Fatal("a replayed event from before the cache existed emptied it")
+	}
+	replayed.Time = time.Now()
+	cache.apply(replayed)
+	if len(cache.products) != 0 {
+		t.Fatal("a current event did not invalidate")
 	}
 }

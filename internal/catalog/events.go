@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/pasarhq/pasar/internal/platform/db"
 	"github.com/pasarhq/pasar/internal/platform/events"
@@ -24,9 +25,18 @@ func (c *Cache) Consume(ctx context.Context, bus *events.Bus, d *db.DB, name str
 	})
 }
 
+// staleEventAge is how long before the cache was made an event must have been written for the
+// cache to ignore it: its change committed before this process read anything (the margin covers
+// transaction time and clock skew between processes). A new consumer replays the stream, and
+// without this every replayed event would empty the list cache while the process starts.
+const staleEventAge = time.Minute
+
 // apply invalidates what ev changed. A payload it cannot read still invalidates everything it
 // might concern, since a stale read is worse than a cache miss.
 func (c *Cache) apply(ev events.Event) {
+	if !ev.Time.IsZero() && ev.Time.Before(c.born.Add(-staleEventAge)) {
+		return
+	}
 	switch ev.Type {
 	case EventProductUpserted:
 		var v struct {
