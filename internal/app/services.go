@@ -5,6 +5,7 @@ import (
 	"io/fs"
 
 	"github.com/pasarhq/pasar/internal/catalog"
+	"github.com/pasarhq/pasar/internal/search"
 )
 
 // serviceSpec names a service's store and its migrations, for `pasar migrate` and for serve.
@@ -16,7 +17,7 @@ type serviceSpec struct {
 // services lists every service that owns a store, in start order.
 var services = []serviceSpec{
 	{name: "catalog", migrations: catalog.Migrations},
-	{name: "search"}, // the search indexer's processed-event records; the index is a folder beside it
+	{name: "search", migrations: search.Migrations}, // applied versions and processed events; the index is a folder beside it
 }
 
 // wireServices builds each service on its store and registers its routes.

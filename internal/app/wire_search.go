@@ -17,7 +17,7 @@ func searchIndexPath(cfg config.Config) string { return filepath.Join(cfg.DataDi
 // wireSearch opens the search index, feeds it from catalog events through a durable consumer
 // (whose processed-event records live in the search store) and serves the search API.
 func (a *App) wireSearch(ctx context.Context) error {
-	st, err := a.OpenStore(ctx, "search", nil)
+	st, err := a.OpenStore(ctx, "search", search.Migrations)
 	if err != nil {
 		return err
 	}
@@ -45,13 +45,18 @@ func (a *App) wireSearch(ctx context.Context) error {
 // progress the running count. `pasar search reindex` runs it while pasar serve is stopped; events
 // published meanwhile are applied when the server starts again.
 func ReindexSearch(ctx context.Context, cfg config.Config, log *slog.Logger, progress func(int)) (int, error) {
-	d, err := openMigrated(ctx, cfg, "catalog", catalog.Migrations)
+	cd, err := openMigrated(ctx, cfg, "catalog", catalog.Migrations)
 	if err != nil {
 		return 0, err
 	}
-	defer d.Close()
+	defer cd.Close()
+	sd, err := openMigrated(ctx, cfg, "search", search.Migrations)
+	if err != nil {
+		return 0, err
+	}
+	defer sd.Close()
 	path := searchIndexPath(cfg)
 	log.Info("rebuilding the search index", "path", path)
 	// Reading needs no outbox: ScanProducts only reads.
-	return search.Rebuild(ctx, path, catalog.NewCore(d, nil), progress)
+	return search.Rebuild(ctx, path, catalog.NewCore(cd, nil), sd, progress)
 }

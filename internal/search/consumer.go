@@ -14,11 +14,11 @@ import (
 // a process that was down catches up on the events it missed.
 const ConsumerName = "search-indexer"
 
-// Handler applies catalog events to x. It ignores tx: the index is not in the SQL store, and
-// Upsert and Delete are idempotent by version, so an event applied to the index whose tx then
-// fails to commit is applied again harmlessly when redelivered.
+// Handler applies catalog events to x, recording the versions applied in tx. The index itself is
+// not transactional: an event applied to it whose tx then fails to commit is applied again,
+// harmlessly, when it is redelivered.
 func (x *Index) Handler() events.Handler {
-	return func(ctx context.Context, _ *db.Tx, ev events.Event) error {
+	return func(ctx context.Context, tx *db.Tx, ev events.Event) error {
 		if ev.Version > catalog.EventVersion {
 			// A newer catalog than this search: fail so the event is parked, not misread.
 			return fmt.Errorf("search: %s version %d is newer than %d", ev.Type, ev.Version, catalog.EventVersion)
@@ -29,14 +29,14 @@ func (x *Index) Handler() events.Handler {
 			if err := ev.Decode(&p); err != nil {
 				return err
 			}
-			_, err := x.Upsert(ctx, p)
+			_, err := x.Upsert(ctx, tx, p)
 			return err
 		case catalog.EventProductDeleted:
 			var p catalog.ProductDeleted
 			if err := ev.Decode(&p); err != nil {
 				return err
 			}
-			_, err := x.Delete(ctx, p)
+			_, err := x.Delete(ctx, tx, p)
 			return err
 		}
 		return nil // other product events say nothing search shows
@@ -44,8 +44,19 @@ func (x *Index) Handler() events.Handler {
 }
 
 // Subscribe starts the durable consumer that keeps x up to date with the catalog. d is the search
-// service's own store, where the consumer records the events it processed.
+// service's own store (with Migrations applied), where the consumer records the events and
+// versions it applied. If x was just created, the versions recorded for a lost index are
+// forgotten, and the log says to run a reindex.
 func Subscribe(ctx context.Context, bus *events.Bus, d *db.DB, x *Index, log *slog.Logger) (*events.Consumer, error) {
+	if x.created {
+		n, err := forgetVersions(ctx, d)
+		if err != nil {
+			return nil, err
+		}
+		if n > 0 {
+			log.Warn("search index was missing and starts empty; run `pasar search reindex` to fill it", "forgotten_versions", n)
+		}
+	}
 	return events.Subscribe(ctx, bus, d, events.ConsumerOptions{
 		Name:   ConsumerName,
 		Types:  []string{"product.*"},

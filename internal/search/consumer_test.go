@@ -50,19 +50,6 @@ func newEventsEnv(t *testing.T) *eventsEnv {
 	return env
 }
 
-func openStore(t *testing.T, name string) *db.DB {
-	t.Helper()
-	d, err := db.Open(context.Background(), db.Options{Schema: name, Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close() })
-	if _, err := db.Migrate(context.Background(), d, "events", events.Migrations); err != nil {
-		t.Fatal(err)
-	}
-	return d
-}
-
 // publish commits an event to the catalog's outbox, as a catalog write does.
 func (env *eventsEnv) publish(t *testing.T, typ string, data any) time.Time {
 	t.Helper()
@@ -176,4 +163,26 @@ func TestBadEventsParked(t *testing.T) {
 		p, err := events.Parked(context.Background(), env.searchDB)
 		return err == nil && len(p) == 2
 	})
+}
+
+// TestLostIndexForgetsVersions checks an index that starts empty does not skip events for
+// products a lost index once held.
+func TestLostIndexForgetsVersions(t *testing.T) {
+	t.Parallel()
+	env := newEventsEnv(t)
+	ctx := context.Background()
+	if err := setVersion(ctx, env.searchDB, "p1", 5, false); err != nil {
+		t.Fatal(err)
+	}
+	x := openTest(t)
+	c, err := Subscribe(ctx, env.bus, env.searchDB, x, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Stop()
+	if _, _, ok, err := lastVersion(ctx, env.searchDB, "p1"); ok || err != nil {
+		t.Errorf("version of a product the new index never held still recorded (err %v)", err)
+	}
+	env.publish(t, catalog.EventProductUpserted, product("p1", "Wool Sweater", "Fjell", 6900, []string{"clothing"}, ""))
+	waitFor(t, 5*time.Second, "product indexed", func() bool { return found(t, x, "wool", "p1") })
 }

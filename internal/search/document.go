@@ -3,6 +3,7 @@ package search
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"maps"
 	"slices"
 	"strconv"
@@ -55,10 +56,14 @@ func document(p catalog.Product, categoryPath []string) map[string]any {
 	})
 	attrs := attributes(p)
 	pairs := make([]string, 0, len(attrs))
+	facetPairs := make([]string, 0, len(attrs))
 	values := make([]string, 0, len(attrs))
 	for _, a := range attrs {
-		pairs = append(pairs, a[0]+"="+a[1])
-		values = append(values, a[1])
+		pairs = append(pairs, a.name+"="+a.value)
+		if a.facet {
+			facetPairs = append(facetPairs, a.name+"="+a.value)
+		}
+		values = append(values, a.value)
 	}
 	cats := categoryPath
 	if len(cats) == 0 {
@@ -77,13 +82,19 @@ func document(p catalog.Product, categoryPath []string) map[string]any {
 		fBrandKey:    p.Brand,
 		fCategory:    cats,
 		fAttr:        pairs,
+		fAttrFacet:   facetPairs,
 		fPriceBand:   bandOf(price.Amount),
 		fPrice:       float64(price.Amount),
-		fCreated:     float64(p.CreatedAt.UnixMilli()),
+		fPriceSort:   sortKey(price.Amount),
+		fCreatedSort: sortKey(p.CreatedAt.UnixMilli()),
 		fInStock:     true, // inventory does not publish stock yet; until it does, listed means buyable
 		fHit:         string(hit),
 	}
 }
+
+// sortKey writes n so that byte order is numeric order; negatives, which prices and dates
+// after 1970 never are, sort as zero.
+func sortKey(n int64) string { return fmt.Sprintf("%019d", max(n, 0)) }
 
 // cheapest returns the lowest variant price, which is what a listing shows and filters on.
 func cheapest(vs []catalog.Variant) catalog.Money {
@@ -109,17 +120,25 @@ func firstImage(imgs []catalog.Image) string {
 	return best.URL
 }
 
-// attributes returns the product's attribute values and variant option values as lowercased
-// [name, value] pairs, sorted and without duplicates. Nested objects become "outer.inner";
-// arrays give one pair per element.
-func attributes(p catalog.Product) [][2]string {
-	var out [][2]string
-	add := func(name, value string) {
+// attr is one attribute or option value of a product.
+type attr struct {
+	name, value string
+	// facet is false for numbers: a weight or a screen size has so many distinct values that
+	// counting them costs much and shows little. They can still be filtered on.
+	facet bool
+}
+
+// attributes returns the product's attribute values and variant option values, lowercased,
+// sorted and without duplicates. Nested objects become "outer.inner"; arrays give one value per
+// element.
+func attributes(p catalog.Product) []attr {
+	var out []attr
+	add := func(name, value string, facet bool) {
 		name, value = strings.ToLower(strings.TrimSpace(name)), strings.ToLower(strings.TrimSpace(value))
 		if name == "" || value == "" || len(value) > maxAttrValueSz || len(out) >= maxAttrValues {
 			return
 		}
-		out = append(out, [2]string{name, value})
+		out = append(out, attr{name, value, facet})
 	}
 	if len(p.Attributes) > 0 {
 		d := json.NewDecoder(bytes.NewReader(p.Attributes))
@@ -131,19 +150,19 @@ func attributes(p catalog.Product) [][2]string {
 	}
 	for _, vr := range p.Variants {
 		for _, k := range slices.Sorted(maps.Keys(vr.Options)) {
-			add(k, vr.Options[k])
+			add(k, vr.Options[k], true)
 		}
 	}
-	slices.SortFunc(out, func(a, b [2]string) int {
-		if c := strings.Compare(a[0], b[0]); c != 0 {
+	slices.SortFunc(out, func(a, b attr) int {
+		if c := strings.Compare(a.name, b.name); c != 0 {
 			return c
 		}
-		return strings.Compare(a[1], b[1])
+		return strings.Compare(a.value, b.value)
 	})
 	return slices.Compact(out)
 }
 
-func flatten(name string, v any, add func(name, value string)) {
+func flatten(name string, v any, add func(name, value string, facet bool)) {
 	switch x := v.(type) {
 	case map[string]any:
 		// Sorted, so that which values the per-product limit keeps does not vary between runs.
@@ -159,10 +178,10 @@ func flatten(name string, v any, add func(name, value string)) {
 			flatten(name, e, add)
 		}
 	case string:
-		add(name, x)
+		add(name, x, true)
 	case json.Number:
-		add(name, x.String())
+		add(name, x.String(), false)
 	case bool:
-		add(name, strconv.FormatBool(x))
+		add(name, strconv.FormatBool(x), true)
 	}
 }

@@ -9,7 +9,32 @@ import (
 	"time"
 
 	"github.com/pasarhq/pasar/internal/catalog"
+	"github.com/pasarhq/pasar/internal/platform/db"
+	"github.com/pasarhq/pasar/internal/platform/events"
 )
+
+// openStore opens a SQLite store of the test's own with the events and search migrations.
+func openStore(t testing.TB, name string) *db.DB {
+	t.Helper()
+	d, err := db.Open(context.Background(), db.Options{Schema: name, Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	migrate(t, d)
+	return d
+}
+
+// migrate applies the events and search migrations to d.
+func migrate(t testing.TB, d *db.DB) {
+	t.Helper()
+	if _, err := db.Migrate(context.Background(), d, "events", events.Migrations); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Migrate(context.Background(), d, "search", Migrations); err != nil {
+		t.Fatal(err)
+	}
+}
 
 // openTest opens an empty index in the test's temporary folder, closed when the test ends.
 func openTest(t testing.TB) *Index {
@@ -59,11 +84,11 @@ func fixtures() []catalog.ProductUpserted {
 	}
 }
 
-// fill indexes evs and fails the test on any error.
+// fill indexes evs as they are, without version checks, and fails the test on any error.
 func fill(t testing.TB, x *Index, evs []catalog.ProductUpserted) {
 	t.Helper()
 	for _, ev := range evs {
-		if _, err := x.Upsert(context.Background(), ev); err != nil {
+		if err := x.put(ev); err != nil {
 			t.Fatalf("upsert %s: %v", ev.Product.ID, err)
 		}
 	}

@@ -2,7 +2,6 @@ package search
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -14,6 +13,7 @@ import (
 	"github.com/blevesearch/bleve/v2/index/scorch"
 
 	"github.com/pasarhq/pasar/internal/catalog"
+	"github.com/pasarhq/pasar/internal/platform/db"
 )
 
 // schemaKey holds the mapping's version inside the index; an index built with another mapping
@@ -21,7 +21,7 @@ import (
 var schemaKey = []byte("pasar/schema")
 
 // schemaVersion changes whenever newMapping or document changes what is indexed.
-const schemaVersion = "1"
+const schemaVersion = "3"
 
 // Options tunes an Index.
 type Options struct {
@@ -39,17 +39,22 @@ type Index struct {
 	log    *slog.Logger
 	facets *facetCache
 	mu     sync.Mutex // serialises the version check and write of Upsert and Delete
+	// created is set when Open found no index and made an empty one.
+	created bool
 }
 
 var _ Service = (*Index)(nil)
 
 // Open opens the index at path, creating an empty one if there is none.
 func Open(path string, o Options) (*Index, error) {
+	_, statErr := os.Stat(path)
 	idx, err := openBleve(path, o.LockTimeout)
 	if err != nil {
 		return nil, err
 	}
-	return newIndex(idx, o), nil
+	x := newIndex(idx, o)
+	x.created = errors.Is(statErr, os.ErrNotExist)
+	return x, nil
 }
 
 func newIndex(idx bleve.Index, o Options) *Index {
@@ -107,78 +112,55 @@ func (x *Index) Close() error { return x.idx.Close() }
 // DocCount returns how many products the index holds.
 func (x *Index) DocCount() (uint64, error) { return x.idx.DocCount() }
 
-// versionKey is where the index remembers the last version it applied for a product, and whether
-// that was a deletion, so that events arriving late or twice change nothing.
-func versionKey(id string) []byte { return append([]byte("v/"), id...) }
-
-func encodeVersion(v int64, deleted bool) []byte {
-	b := make([]byte, 9)
-	binary.BigEndian.PutUint64(b, uint64(v))
-	if deleted {
-		b[8] = 1
-	}
-	return b
-}
-
-func decodeVersion(b []byte) (v int64, deleted, ok bool) {
-	if len(b) != 9 {
-		return 0, false, false
-	}
-	return int64(binary.BigEndian.Uint64(b)), b[8] == 1, true
-}
-
-// Upsert indexes the product unless the index already holds that version or a later one (or its
-// deletion at that version or later). A product that is not active is removed, as shoppers must
-// not find it. It reports whether anything changed.
-func (x *Index) Upsert(ctx context.Context, ev catalog.ProductUpserted) (bool, error) {
+// Upsert indexes the product unless the store q records that version or a later one (or its
+// deletion at that version or later) as applied, and records it. A product that is not active is
+// removed, as shoppers must not find it. It reports whether anything changed. The consumer passes
+// its transaction as q, so the record commits with the event's.
+func (x *Index) Upsert(ctx context.Context, q db.Querier, ev catalog.ProductUpserted) (bool, error) {
 	p := ev.Product
 	if p.ID == "" {
 		return false, errors.New("search: product without id")
 	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	cur, err := x.idx.GetInternal(versionKey(p.ID))
-	if err != nil {
+	if v, _, ok, err := lastVersion(ctx, q, p.ID); err != nil || (ok && v >= p.Version) {
 		return false, err
 	}
-	if v, _, ok := decodeVersion(cur); ok && v >= p.Version {
-		return false, nil
+	if err := x.put(ev); err != nil {
+		return false, err
 	}
-	b := x.idx.NewBatch()
-	if p.Status == catalog.Active {
-		if err := b.Index(p.ID, document(p, ev.CategoryPath)); err != nil {
-			return false, fmt.Errorf("index product %s: %w", p.ID, err)
-		}
-	} else {
-		b.Delete(p.ID)
-	}
-	b.SetInternal(versionKey(p.ID), encodeVersion(p.Version, p.Status != catalog.Active))
-	if err := x.idx.Batch(b); err != nil {
-		return false, fmt.Errorf("index product %s: %w", p.ID, err)
-	}
-	return true, nil
+	return true, setVersion(ctx, q, p.ID, p.Version, p.Status != catalog.Active)
 }
 
-// Delete removes the product unless the index holds a later version of it. The deletion is
-// remembered, so an older upsert delivered afterwards does not bring the product back.
-func (x *Index) Delete(ctx context.Context, ev catalog.ProductDeleted) (bool, error) {
+// Delete removes the product unless q records a later version of it as applied. The deletion is
+// recorded, so an older upsert delivered afterwards does not bring the product back.
+func (x *Index) Delete(ctx context.Context, q db.Querier, ev catalog.ProductDeleted) (bool, error) {
 	if ev.ID == "" {
 		return false, errors.New("search: deletion without id")
 	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	cur, err := x.idx.GetInternal(versionKey(ev.ID))
-	if err != nil {
+	v, deleted, ok, err := lastVersion(ctx, q, ev.ID)
+	if err != nil || (ok && (v > ev.Version || (v == ev.Version && deleted))) {
 		return false, err
 	}
-	if v, deleted, ok := decodeVersion(cur); ok && (v > ev.Version || (v == ev.Version && deleted)) {
-		return false, nil
-	}
-	b := x.idx.NewBatch()
-	b.Delete(ev.ID)
-	b.SetInternal(versionKey(ev.ID), encodeVersion(ev.Version, true))
-	if err := x.idx.Batch(b); err != nil {
+	if err := x.idx.Delete(ev.ID); err != nil {
 		return false, fmt.Errorf("delete product %s: %w", ev.ID, err)
 	}
-	return true, nil
+	return true, setVersion(ctx, q, ev.ID, ev.Version, true)
+}
+
+// put writes the product to the index as it is, or removes it if it is not active.
+func (x *Index) put(ev catalog.ProductUpserted) error {
+	p := ev.Product
+	var err error
+	if p.Status == catalog.Active {
+		err = x.idx.Index(p.ID, document(p, ev.CategoryPath))
+	} else {
+		err = x.idx.Delete(p.ID)
+	}
+	if err != nil {
+		return fmt.Errorf("index product %s: %w", p.ID, err)
+	}
+	return nil
 }

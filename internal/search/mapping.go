@@ -22,10 +22,12 @@ const (
 	fSuggest     = "suggest"     // edge n-grams of title and brand words
 	fBrandKey    = "brand_key"   // keyword
 	fCategory    = "category"    // keyword, the product's categories and their ancestors
-	fAttr        = "attr"        // keyword, "name=value" lowercased
+	fAttr        = "attr"        // keyword, "name=value" lowercased, for filters
+	fAttrFacet   = "attr_facet"  // keyword, the same without numbers, for the facet
 	fPriceBand   = "price_band"  // keyword, see priceBands
-	fPrice       = "price"       // number, cheapest variant in minor units
-	fCreated     = "created"     // number, unix milliseconds
+	fPrice       = "price"       // number, cheapest variant in minor units, for range filters
+	fPriceSort   = "price_sort"  // keyword, the same zero-padded, for sorting
+	fCreatedSort = "created"     // keyword, unix milliseconds zero-padded, for sorting
 	fInStock     = "in_stock"    // boolean
 	fHit         = "hit"         // stored only: the Hit as JSON, so results need no second read
 )
@@ -80,11 +82,19 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 		f.DocValues = true // facets read doc values
 		return f
 	}
+	kwFilter := func() *mapping.FieldMapping {
+		f := kw()
+		f.DocValues = false // only ever filtered on
+		return f
+	}
+	// Numbers are indexed as 16 terms each (for range queries), and sorting on one reads all
+	// of them for every match; a zero-padded keyword sorts the same way from a single term, which
+	// made sorting 100k matches several times faster.
 	num := func() *mapping.FieldMapping {
 		f := bleve.NewNumericFieldMapping()
 		f.Store = false
 		f.IncludeInAll = false
-		f.DocValues = true // sorting reads doc values
+		f.DocValues = false
 		return f
 	}
 	suggest := bleve.NewTextFieldMapping()
@@ -110,10 +120,12 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 	dm.AddFieldMappingsAt(fSuggest, suggest)
 	dm.AddFieldMappingsAt(fBrandKey, kw())
 	dm.AddFieldMappingsAt(fCategory, kw())
-	dm.AddFieldMappingsAt(fAttr, kw())
+	dm.AddFieldMappingsAt(fAttr, kwFilter())
+	dm.AddFieldMappingsAt(fAttrFacet, kw())
 	dm.AddFieldMappingsAt(fPriceBand, kw())
 	dm.AddFieldMappingsAt(fPrice, num())
-	dm.AddFieldMappingsAt(fCreated, num())
+	dm.AddFieldMappingsAt(fPriceSort, kw())
+	dm.AddFieldMappingsAt(fCreatedSort, kw())
 	dm.AddFieldMappingsAt(fInStock, inStock)
 	dm.AddFieldMappingsAt(fHit, hit)
 	im.DefaultMapping = dm

@@ -7,8 +7,10 @@ import (
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/index/scorch"
 
 	"github.com/pasarhq/pasar/internal/catalog"
+	"github.com/pasarhq/pasar/internal/platform/db"
 )
 
 // Scanner lists every product of the catalog in pages; catalog.Service implements it.
@@ -19,12 +21,12 @@ type Scanner interface {
 // rebuildBatch is how many products go into the index per write during a rebuild.
 const rebuildBatch = 500
 
-// Rebuild builds a new index from every product src lists into a folder beside path, then puts it
-// in place of the index at path. The index at path must not be in use by a running server; Rebuild
+// Rebuild builds a new index from every product src lists into a folder beside path, records
+// their versions in the search store d, then puts the new index in place of the one at path. The index at path must not be in use by a running server; Rebuild
 // fails if it is. progress, when not nil, is told the running count after each batch. Events the
 // durable consumer has not processed yet are applied on top later, and are ignored where the
 // rebuilt index already holds a newer version.
-func Rebuild(ctx context.Context, path string, src Scanner, progress func(indexed int)) (int, error) {
+func Rebuild(ctx context.Context, path string, src Scanner, d *db.DB, progress func(indexed int)) (int, error) {
 	if _, err := os.Stat(path); err == nil {
 		// Hold the old index open while building, so a server cannot start on it meanwhile.
 		old, err := bleve.OpenUsing(path, map[string]any{"bolt_timeout": (2 * time.Second).String()})
@@ -41,50 +43,70 @@ func Rebuild(ctx context.Context, path string, src Scanner, progress func(indexe
 	if err != nil {
 		return 0, err
 	}
-	n, err := load(ctx, idx, src, progress)
+	versions, err := load(ctx, idx, src, progress)
+	if err == nil {
+		err = compact(ctx, idx)
+	}
 	if cerr := idx.Close(); err == nil {
 		err = cerr
 	}
+	if err == nil {
+		err = replaceVersions(ctx, d, versions)
+	}
 	if err != nil {
 		os.RemoveAll(tmp)
-		return n, err
+		return len(versions), err
 	}
-	return n, swap(path, tmp)
+	return len(versions), swap(path, tmp)
 }
 
-// load writes every product src lists into idx in batches.
-func load(ctx context.Context, idx bleve.Index, src Scanner, progress func(int)) (int, error) {
-	after, n := "", 0
+// load writes every product src lists into idx in batches, and returns their versions.
+func load(ctx context.Context, idx bleve.Index, src Scanner, progress func(int)) ([]versionRow, error) {
+	var versions []versionRow
+	after := ""
 	for {
 		page, err := src.ScanProducts(ctx, after, rebuildBatch)
 		if err != nil {
-			return n, fmt.Errorf("scan catalog after %q: %w", after, err)
+			return versions, fmt.Errorf("scan catalog after %q: %w", after, err)
 		}
 		if len(page) == 0 {
-			return n, nil
+			return versions, nil
 		}
 		b := idx.NewBatch()
 		for _, ev := range page {
 			p := ev.Product
 			if p.Status == catalog.Active {
 				if err := b.Index(p.ID, document(p, ev.CategoryPath)); err != nil {
-					return n, fmt.Errorf("index product %s: %w", p.ID, err)
+					return versions, fmt.Errorf("index product %s: %w", p.ID, err)
 				}
 			}
-			b.SetInternal(versionKey(p.ID), encodeVersion(p.Version, p.Status != catalog.Active))
+			versions = append(versions, versionRow{p.ID, p.Version, p.Status != catalog.Active})
 			after = p.ID
 		}
 		if err := idx.Batch(b); err != nil {
-			return n, err
+			return versions, err
 		}
-		n += len(page)
 		if progress != nil {
-			progress(n)
+			progress(len(versions))
 		}
 		if len(page) < rebuildBatch {
-			return n, nil
+			return versions, nil
 		}
 	}
+}
+
+// compact merges the freshly built index into one segment, the fastest shape to search.
+func compact(ctx context.Context, idx bleve.Index) error {
+	adv, err := idx.Advanced()
+	if err != nil {
+		return err
+	}
+	if s, ok := adv.(*scorch.Scorch); ok {
+		if err := s.ForceMerge(ctx, nil); err != nil {
+			return fmt.Errorf("merge rebuilt index: %w", err)
+		}
+	}
+	return nil
 }
 
 // swap puts the folder built at tmp in place of path, keeping the old index until the new one

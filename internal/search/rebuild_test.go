@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"github.com/pasarhq/pasar/internal/catalog"
+	"github.com/pasarhq/pasar/internal/platform/db"
+	"github.com/pasarhq/pasar/internal/platform/db/dbtest"
 )
 
 // fakeCatalog serves ScanProducts from a slice ordered by id, like the catalog does.
@@ -46,6 +48,13 @@ func generated(n int) *fakeCatalog {
 
 func TestRebuild(t *testing.T) {
 	t.Parallel()
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		migrate(t, d)
+		testRebuild(t, d)
+	})
+}
+
+func testRebuild(t *testing.T, d *db.DB) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "search")
 	x, err := Open(path, Options{})
@@ -53,13 +62,13 @@ func TestRebuild(t *testing.T) {
 		t.Fatal(err)
 	}
 	fill(t, x, fixtures()) // what the old index held: none of it is in the catalog any more
-	if _, err := Rebuild(ctx, path, generated(10), nil); err == nil {
+	if _, err := Rebuild(ctx, path, generated(10), d, nil); err == nil {
 		t.Error("rebuild succeeded while the index was open")
 	}
 	x.Close()
 
 	var progress []int
-	n, err := Rebuild(ctx, path, generated(1203), func(n int) { progress = append(progress, n) })
+	n, err := Rebuild(ctx, path, generated(1203), d, func(n int) { progress = append(progress, n) })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,8 +89,8 @@ func TestRebuild(t *testing.T) {
 	if found(t, x, "laptop", "p3") {
 		t.Error("the old index's products survived the rebuild")
 	}
-	// The rebuilt index knows the versions it holds, so a redelivered event changes nothing.
-	if ok, err := x.Upsert(ctx, generated(2).products[1]); ok || err != nil {
+	// The store knows the versions the rebuilt index holds, so a redelivered event changes nothing.
+	if ok, err := x.Upsert(ctx, d, generated(2).products[1]); ok || err != nil {
 		t.Errorf("redelivered event applied %v, err %v", ok, err)
 	}
 }
@@ -97,7 +106,7 @@ func TestRebuildFailureKeepsOldIndex(t *testing.T) {
 	x.Close()
 	src := generated(1200)
 	src.failAt = 700
-	if _, err := Rebuild(context.Background(), path, src, nil); err == nil {
+	if _, err := Rebuild(context.Background(), path, src, openStore(t, "search"), nil); err == nil {
 		t.Fatal("rebuild reported success on a failing catalog")
 	}
 	x, err = Open(path, Options{})

@@ -62,15 +62,17 @@ func (x *Index) Search(ctx context.Context, q Query) (Result, error) {
 func (x *Index) run(ctx context.Context, q Query, qq query.Query, withFacets bool) (*bleve.SearchResult, error) {
 	req := bleve.NewSearchRequestOptions(qq, q.PageSize, (q.Page-1)*q.PageSize, false)
 	req.Fields = []string{fHit}
+	// One sort key each: a tie-breaker such as _id would be read for every match, not just the
+	// page, and costs more than the rest of the search.
 	switch {
 	case q.Sort == SortPriceAsc:
-		req.SortBy([]string{fPrice, "_id"})
+		req.SortBy([]string{fPriceSort})
 	case q.Sort == SortPriceDesc:
-		req.SortBy([]string{"-" + fPrice, "_id"})
+		req.SortBy([]string{"-" + fPriceSort})
 	case q.Sort == SortNewest || strings.TrimSpace(q.Text) == "":
-		req.SortBy([]string{"-" + fCreated, "_id"})
+		req.SortBy([]string{"-" + fCreatedSort})
 	default:
-		req.SortBy([]string{"-_score", "-" + fCreated, "_id"})
+		req.SortBy([]string{"-_score"})
 	}
 	if q.Sort != SortRelevance || strings.TrimSpace(q.Text) == "" {
 		req.Score = bleve.ScoreNone // the order ignores scores, so do not compute them
@@ -79,7 +81,7 @@ func (x *Index) run(ctx context.Context, q Query, qq query.Query, withFacets boo
 		req.AddFacet(facetCategory, bleve.NewFacetRequest(fCategory, facetSize))
 		req.AddFacet(facetBrand, bleve.NewFacetRequest(fBrandKey, facetSize))
 		req.AddFacet(facetPrice, bleve.NewFacetRequest(fPriceBand, len(priceBands)))
-		req.AddFacet(facetAttr, bleve.NewFacetRequest(fAttr, attrFacetSize))
+		req.AddFacet(facetAttr, bleve.NewFacetRequest(fAttrFacet, attrFacetSize))
 	}
 	res, err := x.idx.SearchInContext(ctx, req)
 	if err != nil {

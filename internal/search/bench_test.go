@@ -1,0 +1,195 @@
+package search
+
+import (
+	"context"
+	"io/fs"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// BenchmarkSearch100k measures search and suggest latency one query at a time on a generated
+// catalog of 100,000 products (PASAR_BENCH_PRODUCTS overrides the count), built through Rebuild
+// as `pasar search reindex` builds it. PASAR_BENCH_INDEX names a folder to keep the index in
+// between runs. Facet caching is off unless a case says otherwise, so every search counts its
+// facets. bench/search.sh runs it as recorded in docs/PERFORMANCE.md.
+func BenchmarkSearch100k(b *testing.B) {
+	n := 100_000
+	if s := os.Getenv("PASAR_BENCH_PRODUCTS"); s != "" {
+		n, _ = strconv.Atoi(s)
+	}
+	path := os.Getenv("PASAR_BENCH_INDEX")
+	if path == "" {
+		path = filepath.Join(b.TempDir(), "search")
+	}
+	ctx := context.Background()
+	var built time.Duration
+	if _, err := os.Stat(path); err != nil {
+		start := time.Now()
+		if _, err := Rebuild(ctx, path, newBenchCatalog(n), openStore(b, "search"), nil); err != nil {
+			b.Fatal(err)
+		}
+		built = time.Since(start)
+	}
+	runtime.GC()
+	debug.FreeOSMemory()
+	x, err := Open(path, Options{FacetTTL: time.Nanosecond})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer x.Close()
+	if c, _ := x.DocCount(); int(c) != n {
+		b.Fatalf("index holds %d products, want %d (remove %s)", c, n, path)
+	}
+
+	b.Run("index", func(b *testing.B) {
+		for b.Loop() {
+			x.DocCount()
+		}
+		b.ReportMetric(float64(dirSize(path))/(1<<20), "index-MB")
+		b.ReportMetric(float64(rss("VmRSS"))/(1<<10), "rss-MB")
+		b.ReportMetric(built.Seconds(), "build-s")
+	})
+
+	r := rand.New(rand.NewPCG(3, 4))
+	pick := func(vs []string) string { return vs[r.IntN(len(vs))] }
+	nouns := slices.Concat(benchNouns["clothing"], benchNouns["shoes"], benchNouns["electronics"], benchNouns["home"],
+		benchNouns["garden"], benchNouns["sports"], benchNouns["toys"], benchNouns["beauty"])
+	typo := func(w string) string {
+		i := 1 + r.IntN(len(w)-2)
+		return w[:i] + w[i+1:] // one letter dropped
+	}
+	price := func() (*int64, *int64) {
+		lo := int64(500 + r.IntN(20000))
+		hi := lo * int64(2+r.IntN(5))
+		return &lo, &hi
+	}
+	queries := func(gen func() Query) []Query {
+		qs := make([]Query, 500)
+		for i := range qs {
+			qs[i] = gen()
+		}
+		return qs
+	}
+	cases := []struct {
+		name    string
+		qs      []Query
+		cached  bool // facets may come from the cache
+		noFacet bool // the floor: one term, no facets, through the index directly
+	}{
+		{name: "baseline-term", qs: queries(func() Query { return Query{Text: pick(nouns)} }), noFacet: true},
+		{name: "text", qs: queries(func() Query { return Query{Text: pick(benchAdjectives) + " " + pick(nouns)} })},
+		{name: "typo", qs: queries(func() Query {
+			w := pick(nouns)
+			for len(w) < 6 {
+				w = pick(nouns)
+			}
+			return Query{Text: typo(w)}
+		})},
+		{name: "text+filters", qs: queries(func() Query {
+			lo, hi := price()
+			return Query{Text: pick(benchAdjectives), Categories: []string{pick(benchRoots)}, PriceMin: lo, PriceMax: hi,
+				Attributes: map[string][]string{"colour": {pick(benchColours)}}}
+		})},
+		{name: "category-browse", qs: queries(func() Query {
+			return Query{Categories: []string{pick(benchRoots)}, Sort: SortPriceAsc}
+		})},
+		{name: "everything", qs: queries(func() Query { return Query{Page: 1 + r.IntN(5)} })},
+		{name: "text-cached-facets", qs: queries(func() Query {
+			return Query{Text: pick(nouns), Page: 1 + r.IntN(3)}
+		}), cached: true},
+	}
+	for _, c := range cases {
+		b.Run(c.name, func(b *testing.B) {
+			y := x
+			if c.cached {
+				y = newIndex(x.idx, Options{})
+			}
+			lat := make([]time.Duration, 0, b.N)
+			i := 0
+			for b.Loop() {
+				q := c.qs[i%len(c.qs)]
+				i++
+				start := time.Now()
+				var err error
+				if c.noFacet {
+					_ = q.Validate()
+					_, err = y.run(ctx, q, fullQuery(y.terms(q.Text), false, nil), false)
+				} else {
+					_, err = y.Search(ctx, q)
+				}
+				lat = append(lat, time.Since(start))
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+			reportPercentiles(b, lat)
+		})
+	}
+	prefixes := make([]string, 500)
+	for i := range prefixes {
+		w := pick(nouns)
+		if r.IntN(3) == 0 {
+			w = strings.ToLower(pick(newBenchCatalog(0).brands))
+		}
+		p := w[:min(len(w), 2+r.IntN(3))]
+		if r.IntN(4) == 0 {
+			p = pick(benchAdjectives) + " " + p
+		}
+		prefixes[i] = p
+	}
+	b.Run("suggest", func(b *testing.B) {
+		lat := make([]time.Duration, 0, b.N)
+		i := 0
+		for b.Loop() {
+			start := time.Now()
+			if _, err := x.Suggest(ctx, prefixes[i%len(prefixes)]); err != nil {
+				b.Fatal(err)
+			}
+			lat = append(lat, time.Since(start))
+			i++
+		}
+		reportPercentiles(b, lat)
+	})
+}
+
+func reportPercentiles(b *testing.B, lat []time.Duration) {
+	slices.Sort(lat)
+	at := func(p float64) float64 {
+		return float64(lat[min(len(lat)-1, int(p*float64(len(lat))))].Microseconds()) / 1000
+	}
+	b.ReportMetric(at(0.50), "p50-ms")
+	b.ReportMetric(at(0.99), "p99-ms")
+}
+
+func dirSize(path string) int64 {
+	var n int64
+	filepath.WalkDir(path, func(_ string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			if info, err := d.Info(); err == nil {
+				n += info.Size()
+			}
+		}
+		return nil
+	})
+	return n
+}
+
+// rss reads a memory figure of this process in KiB from /proc (0 where there is none).
+func rss(field string) int64 {
+	b, _ := os.ReadFile("/proc/self/status")
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, field+":"); ok {
+			n, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+			return n
+		}
+	}
+	return 0
+}
