@@ -34,6 +34,9 @@ Usage:
   pasar migrate  [flags]   apply database migrations and exit
   pasar search reindex     rebuild the search index from the catalog
   pasar seed --products N  add a deterministic demo catalog of N products
+  pasar user create --email E [--role admin]   add an account (password from a prompt or PASAR_USER_PASSWORD)
+  pasar keys rotate        add a token signing key; old tokens stay valid until they expire
+  pasar events parked      list events consumers gave up on
   pasar version            print the version
 
 Run "pasar <command> --help" for a command's flags and their PASAR_* environment twins.
@@ -52,10 +55,16 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 		err = serve(rest, getenv, stdout, stderr)
 	case "migrate":
 		err = migrate(rest, getenv, stdout, stderr)
+	case "events":
+		err = eventsCmd(rest, getenv, stdout, stderr)
 	case "search":
 		err = searchCmd(rest, getenv, stdout, stderr)
 	case "seed":
 		err = seed(rest, getenv, stdout, stderr)
+	case "user":
+		err = userCmd(rest, getenv, stdout, stderr)
+	case "keys":
+		err = keysCmd(rest, getenv, stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, versionLine())
 	case "help", "--help", "-h":

@@ -219,3 +219,12 @@ func TestTakenPortFails(t *testing.T) {
 		t.Fatal(errors.New("serve kept running on a taken port"))
 	}
 }
+
+func TestEventsParkedOnEmptyShop(t *testing.T) {
+	t.Parallel()
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"events", "parked", "--data", t.TempDir()}, func(string) string { return "" }, &stdout, &stderr)
+	if code != 0 || !strings.Contains(stdout.String(), "no parked events") {
+		t.Fatalf("exit %d, stdout %q, stderr %q", code, stdout.String(), stderr.String())
+	}
+}
