@@ -66,6 +66,7 @@ type KeySetOptions struct {
 	Leeway     time.Duration // clock skew allowed on exp, nbf and iat; default 30 s
 	MaxAge     time.Duration // keys are refetched once this old; default 10 min
 	MinRefresh time.Duration // an unknown kid triggers a refetch at most this often; default 10 s
+	CacheSize  int           // verified tokens remembered; default 10000, negative for none
 	Now        func() time.Time
 }
 
@@ -77,6 +78,7 @@ type KeySet struct {
 	src  KeySource
 	opts KeySetOptions
 	keys atomic.Pointer[keyCache]
+	seen *verified // nil when CacheSize is negative
 
 	mu      sync.Mutex // one fetch at a time
 	tried   time.Time  // last fetch attempt; guarded by mu
@@ -104,7 +106,14 @@ func NewKeySet(src KeySource, o KeySetOptions) *KeySet {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	return &KeySet{src: src, opts: o}
+	if o.CacheSize == 0 {
+		o.CacheSize = 10000
+	}
+	ks := &KeySet{src: src, opts: o}
+	if o.CacheSize > 0 {
+		ks.seen = newVerified(o.CacheSize)
+	}
+	return ks
 }
 
 // Verify checks token and returns the Principal it was issued to.
@@ -119,6 +128,13 @@ func (ks *KeySet) Verify(ctx context.Context, token string) (Principal, error) {
 // Claims checks token's algorithm, signature, times and issuer and returns its claims. Errors
 // are ErrInvalidToken with the reason as cause, or Unavailable when no keys could be fetched.
 func (ks *KeySet) Claims(ctx context.Context, token string) (Claims, error) {
+	if c, ok := ks.seen.get(token); ok {
+		// Same bytes, same signature: only the time claims can have changed their verdict.
+		if err := c.check(ks.opts.Now(), ks.opts.Leeway, ks.opts.Issuer); err != nil {
+			return Claims{}, ErrInvalidToken.WithCause(err)
+		}
+		return c, nil
+	}
 	p, err := parse(token)
 	if err != nil {
 		return Claims{}, ErrInvalidToken.WithCause(err)
@@ -137,6 +153,7 @@ func (ks *KeySet) Claims(ctx context.Context, token string) (Claims, error) {
 	if err := c.check(ks.opts.Now(), ks.opts.Leeway, ks.opts.Issuer); err != nil {
 		return Claims{}, ErrInvalidToken.WithCause(err)
 	}
+	ks.seen.put(token, c)
 	return c, nil
 }
 
