@@ -18,6 +18,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/pasarhq/pasar/internal/platform/auth"
 	"github.com/pasarhq/pasar/internal/platform/config"
 	"github.com/pasarhq/pasar/internal/platform/db"
 	"github.com/pasarhq/pasar/internal/platform/events"
@@ -32,6 +33,9 @@ type App struct {
 	registry *prometheus.Registry
 	metrics  *httpx.Metrics
 	router   *httpx.Router
+	verifier auth.Verifier                   // checks bearer tokens; nil serves everyone as anonymous
+	sessions func(http.Handler) http.Handler // browser sign-in, when identity runs in this process
+	auditor  auth.Auditor                    // the audit log, for services' admin writes
 
 	nats *events.Embedded // nil when an external NATS is configured
 	bus  *events.Bus
@@ -161,7 +165,14 @@ func (a *App) addCheck(name string, fn func(context.Context) error) {
 
 // Handler is the process's whole HTTP surface with the shared middleware around it.
 func (a *App) Handler() http.Handler {
-	return httpx.Middleware(a.router, httpx.Options{
+	var h http.Handler = a.router
+	if a.sessions != nil {
+		h = a.sessions(h)
+	}
+	if a.verifier != nil {
+		h = auth.Middleware(a.verifier, h)
+	}
+	return httpx.Middleware(h, httpx.Options{
 		Logger:         a.log,
 		RequestTimeout: a.cfg.RequestTimeout,
 		MaxBodyBytes:   a.cfg.MaxBodyBytes,

@@ -5,6 +5,7 @@ import (
 	"io/fs"
 
 	"github.com/pasarhq/pasar/internal/catalog"
+	"github.com/pasarhq/pasar/internal/identity"
 	"github.com/pasarhq/pasar/internal/search"
 )
 
@@ -16,12 +17,17 @@ type serviceSpec struct {
 
 // services lists every service that owns a store, in start order.
 var services = []serviceSpec{
+	{name: "identity", migrations: identity.Migrations},
 	{name: "catalog", migrations: catalog.Migrations},
 	{name: "search", migrations: search.Migrations}, // applied versions and processed events; the index is a folder beside it
 }
 
 // wireServices builds each service on its store and registers its routes.
 func (a *App) wireServices(ctx context.Context) error {
+	if err := a.wireIdentity(ctx); err != nil {
+		return err
+	}
+	a.wireRemoteVerifier()
 	if err := a.wireCatalog(ctx); err != nil {
 		return err
 	}

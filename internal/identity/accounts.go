@@ -60,7 +60,11 @@ func (c *Core) CreateUser(ctx context.Context, in Credentials, r auth.Role) (Use
 	if err != nil {
 		return User{}, wrap("register", err)
 	}
-	c.audit(ctx, "user.register", "user:"+u.ID, auth.Success, map[string]string{"role": string(r)})
+	actx := ctx
+	if auth.FromContext(ctx).IsAnonymous() { // self-registration: the new user is the actor
+		actx = auth.WithPrincipal(ctx, userPrincipal(u.User))
+	}
+	c.audit(actx, "user.register", "user:"+u.ID, auth.Success, map[string]string{"role": string(r)})
 	return u.User, nil
 }
 
