@@ -32,6 +32,7 @@ const (
 	UnsupportedMediaType             // 415
 	RateLimited                      // 429
 	Unavailable                      // 503: a dependency is down or the request ran out of time
+	PaymentRequired                  // 402: the payment was declined; another method may work
 )
 
 var kindNames = [...]string{
@@ -47,6 +48,7 @@ var kindNames = [...]string{
 	UnsupportedMediaType: "unsupported_media_type",
 	RateLimited:          "rate_limited",
 	Unavailable:          "unavailable",
+	PaymentRequired:      "payment_required",
 }
 
 // String returns the kind's snake_case name; it doubles as the default Code.

@@ -44,6 +44,7 @@ var statusByKind = [...]int{
 	apperr.UnsupportedMediaType: http.StatusUnsupportedMediaType,
 	apperr.RateLimited:          http.StatusTooManyRequests,
 	apperr.Unavailable:          http.StatusServiceUnavailable,
+	apperr.PaymentRequired:      http.StatusPaymentRequired,
 }
 
 // StatusOf returns the HTTP status for an error kind.
