@@ -3,11 +3,8 @@ package catalog
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"sync"
 	"time"
-
-	"github.com/pasarhq/pasar/internal/platform/auth"
 )
 
 // CacheOptions bounds the read cache.
@@ -193,71 +190,4 @@ func (c *Cache) Categories(ctx context.Context) ([]Category, error) {
 	}
 	var v struct{ Categories []Category }
 	return v.Categories, json.Unmarshal(doc.Body, &v)
-}
-
-// CreateProduct creates through the inner service and invalidates.
-func (c *Cache) CreateProduct(ctx context.Context, p Product) (Product, error) {
-	out, err := c.inner.CreateProduct(ctx, p)
-	if err == nil {
-		c.InvalidateProduct(out.ID)
-	}
-	return out, err
-}
-
-// UpdateProduct updates through the inner service and invalidates.
-func (c *Cache) UpdateProduct(ctx context.Context, p Product, ifVersion int64) (Product, error) {
-	out, err := c.inner.UpdateProduct(ctx, p, ifVersion)
-	if err == nil {
-		c.InvalidateProduct(out.ID)
-	}
-	return out, err
-}
-
-// DeleteProduct deletes through the inner service and invalidates.
-func (c *Cache) DeleteProduct(ctx context.Context, id string, ifVersion int64) error {
-	err := c.inner.DeleteProduct(ctx, id, ifVersion)
-	if err == nil {
-		c.InvalidateProduct(id)
-	}
-	return err
-}
-
-// ImportProducts imports line by line through the cache, so each stored line invalidates.
-func (c *Cache) ImportProducts(ctx context.Context, r io.Reader, progress func(ImportProgress)) (ImportReport, error) {
-	if err := auth.Check(ctx, auth.CatalogWrite); err != nil {
-		return ImportReport{}, err
-	}
-	return importLines(ctx, c, r, progress)
-}
-
-// CreateCategory creates through the inner service and invalidates.
-func (c *Cache) CreateCategory(ctx context.Context, cat Category) (Category, error) {
-	out, err := c.inner.CreateCategory(ctx, cat)
-	if err == nil {
-		c.InvalidateCategories()
-	}
-	return out, err
-}
-
-// UpdateCategory updates through the inner service and invalidates.
-func (c *Cache) UpdateCategory(ctx context.Context, slug string, cat Category) (Category, error) {
-	out, err := c.inner.UpdateCategory(ctx, slug, cat)
-	if err == nil {
-		c.InvalidateCategories()
-	}
-	return out, err
-}
-
-// DeleteCategory deletes through the inner service and invalidates.
-func (c *Cache) DeleteCategory(ctx context.Context, slug string) error {
-	err := c.inner.DeleteCategory(ctx, slug)
-	if err == nil {
-		c.InvalidateCategories()
-	}
-	return err
-}
-
-// ScanProducts passes through: a rebuild reads the store, not the cache.
-func (c *Cache) ScanProducts(ctx context.Context, after string, limit int) ([]ProductUpserted, error) {
-	return c.inner.ScanProducts(ctx, after, limit)
 }
