@@ -64,31 +64,35 @@ func (c *Core) UpdateUser(ctx context.Context, id string, upd UserUpdate) (User,
 		if before, err = userByID(ctx, tx, id); err != nil {
 			return err
 		}
-		role, disabled := before.Role, any(nil)
+		set, args := "updated_at = $1", []any{now.UnixMilli()}
 		if upd.Role != nil {
-			role = *upd.Role
+			args = append(args, string(*upd.Role))
+			set += fmt.Sprintf(", role = $%d", len(args))
 		}
-		if before.Disabled {
-			disabled = before.UpdatedAt.UnixMilli()
+		if upd.Disabled != nil && *upd.Disabled != before.Disabled {
+			args = append(args, map[bool]any{true: now.UnixMilli(), false: nil}[*upd.Disabled])
+			set += fmt.Sprintf(", disabled_at = $%d", len(args))
 		}
-		if upd.Disabled != nil {
-			disabled = map[bool]any{true: now.UnixMilli(), false: nil}[*upd.Disabled]
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE users SET role = $1, disabled_at = $2, updated_at = $3 WHERE id = $4`,
-			string(role), disabled, now.UnixMilli(), id); err != nil {
+		args = append(args, id)
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET `+set+fmt.Sprintf(` WHERE id = $%d`, len(args)), args...); err != nil {
 			return fmt.Errorf("update user: %w", err)
 		}
-		if err := revokeUserTokens(ctx, tx, id, now); err != nil {
+		if after, err = userByID(ctx, tx, id); err != nil {
 			return err
 		}
-		after, err = userByID(ctx, tx, id)
-		return err
+		if after.Role == before.Role && after.Disabled == before.Disabled {
+			return nil
+		}
+		return revokeUserTokens(ctx, tx, id, now)
 	})
 	if err != nil {
 		return User{}, err
 	}
-	if err := c.sessions.DeleteUser(ctx, id); err != nil {
-		return User{}, err
+	changed := before.Role != after.Role || before.Disabled != after.Disabled
+	if changed {
+		if err := c.sessions.DeleteUser(ctx, id); err != nil {
+			return User{}, err
+		}
 	}
 	if before.Role != after.Role {
 		c.audit(ctx, "user.role_change", "user:"+id, auth.Success,

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pasarhq/pasar/internal/platform/apperr"
 	"github.com/pasarhq/pasar/internal/platform/auth"
 	"github.com/pasarhq/pasar/internal/platform/httpx"
 )
@@ -15,8 +16,18 @@ import (
 // taken from now and ctx. Any service may record (it is how admin writes everywhere are
 // logged), so Record checks nothing but the entry's shape.
 func (c *Core) Record(ctx context.Context, e auth.AuditEntry) error {
-	if e.Action == "" || e.Service == "" {
-		return invalid("action", "service and action are required")
+	var fields []apperr.FieldError
+	if e.Service == "" || len(e.Service) > 64 {
+		fields = append(fields, apperr.FieldError{Field: "service", Detail: "is required (at most 64 characters)"})
+	}
+	if e.Action == "" || len(e.Action) > 128 {
+		fields = append(fields, apperr.FieldError{Field: "action", Detail: "is required (at most 128 characters)"})
+	}
+	if e.Outcome != "" && e.Outcome != auth.Success && e.Outcome != auth.Failure {
+		fields = append(fields, apperr.FieldError{Field: "outcome", Detail: "must be success or failure"})
+	}
+	if len(fields) > 0 {
+		return apperr.Invalid(fields...)
 	}
 	if e.Time.IsZero() {
 		e.Time = c.opts.Now()
