@@ -219,3 +219,40 @@ func TestCategories(t *testing.T) {
 		}
 	})
 }
+
+func TestScanProductsPagesThroughEverything(t *testing.T) {
+	t.Parallel()
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		t.Parallel()
+		c := newCore(t, d)
+		seedTree(t, c)
+		want := map[string]bool{}
+		for _, s := range []string{"s1", "s2", "s3", "s4", "s5"} {
+			p := sample(s, "Oak", "kitchen", 100)
+			if s == "s3" {
+				p.Status = Archived
+			}
+			want[mustCreate(t, c, p).ID] = true
+		}
+		after, seen := "", 0
+		for {
+			batch, err := c.ScanProducts(context.Background(), after, 2)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(batch) == 0 {
+				break
+			}
+			for _, u := range batch {
+				if !want[u.Product.ID] || u.Product.ID <= after || !slices.Equal(u.CategoryPath, []string{"kitchen", "home"}) {
+					t.Fatalf("unexpected %s after %s: %v", u.Product.ID, after, u.CategoryPath)
+				}
+				after = u.Product.ID
+				seen++
+			}
+		}
+		if seen != 5 {
+			t.Fatalf("scanned %d products, want 5", seen)
+		}
+	})
+}

@@ -302,3 +302,35 @@ func TestHTTPImport(t *testing.T) {
 	resp, b = a.do("POST", "/api/v1/admin/products/import", a.staff, lines, "Content-Type", "text/csv")
 	problemFields(t, resp, b, 415)
 }
+
+func TestHTTPCategoryAdmin(t *testing.T) {
+	t.Parallel()
+	a := newAPI(t, dbtest.Open(t, db.SQLite))
+	resp, b := a.do("GET", "/api/v1/categories", "", "")
+	tag := resp.Header.Get("ETag")
+	if resp, _ = a.do("GET", "/api/v1/categories", "", "", "If-None-Match", tag); resp.StatusCode != 304 {
+		t.Fatalf("conditional tree: %d", resp.StatusCode)
+	}
+	resp, b = a.do("POST", "/api/v1/admin/categories", a.staff, `{"name":"Garden Tools","parent":"home"}`)
+	if resp.StatusCode != 201 || !strings.Contains(string(b), `"slug":"garden-tools"`) {
+		t.Fatalf("create: %d %s", resp.StatusCode, b)
+	}
+	resp, b = a.do("PUT", "/api/v1/admin/categories/garden-tools", a.staff, `{"name":"Garden","parent":"nope"}`)
+	if got := problemFields(t, resp, b, 422); !slices.Equal(got, []string{"parent"}) {
+		t.Fatalf("bad parent: %v", got)
+	}
+	if resp, b = a.do("PUT", "/api/v1/admin/categories/garden-tools", a.staff, `{"name":"Garden"}`); resp.StatusCode != 200 {
+		t.Fatalf("move to root: %d %s", resp.StatusCode, b)
+	}
+	resp, b = a.do("GET", "/api/v1/categories", "", "", "If-None-Match", tag)
+	if resp.StatusCode != 200 || !strings.Contains(string(b), `{"slug":"garden-tools","name":"Garden","position":0}`) {
+		t.Fatalf("tree after edits: %d %s", resp.StatusCode, b)
+	}
+	resp, b = a.do("DELETE", "/api/v1/admin/categories/home", a.staff, "")
+	problemFields(t, resp, b, 409)
+	if resp, _ = a.do("DELETE", "/api/v1/admin/categories/garden-tools", a.staff, ""); resp.StatusCode != 204 {
+		t.Fatalf("delete: %d", resp.StatusCode)
+	}
+	resp, b = a.do("DELETE", "/api/v1/admin/categories/garden-tools", a.staff, "")
+	problemFields(t, resp, b, 404)
+}
