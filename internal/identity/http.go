@@ -18,26 +18,33 @@ type handlers struct {
 
 // Routes registers identity's endpoints on r. The process's handler must be wrapped in
 // auth.Middleware and SessionMiddleware so handlers see the caller.
-func Routes(r *httpx.Router, svc Service) {
-	h := handlers{svc}
-	r.HandleFunc("POST /api/v1/auth/register", h.register)
-	r.HandleFunc("POST /api/v1/auth/login", h.login)
-	r.HandleFunc("POST /api/v1/auth/refresh", h.refresh)
-	r.HandleFunc("POST /api/v1/auth/logout", h.logout)
-	r.HandleFunc("POST /api/v1/auth/token", h.token)
-	r.HandleFunc("POST /api/v1/auth/password-reset", h.requestReset)
-	r.HandleFunc("POST /api/v1/auth/password-reset/confirm", h.confirmReset)
-	r.HandleFunc("POST /api/v1/auth/session", h.startSession)
-	r.HandleFunc("DELETE /api/v1/auth/session", h.endSession)
-	r.HandleFunc("POST /api/v1/auth/session/end", h.endSession) // for HTML forms, which cannot DELETE
-	r.HandleFunc("GET /api/v1/me", h.me)
-	r.HandleFunc("POST /api/v1/me/password", h.changePassword)
-	r.HandleFunc("GET /.well-known/jwks.json", h.jwks)
+func Routes(r *httpx.Router, svc Service) { routes(r, handlers{svc}) }
+
+// router is the part of httpx.Router routes needs, so a test can list the patterns.
+type router interface {
+	Handle(pattern string, h http.Handler)
+}
+
+func routes(r router, h handlers) {
+	f := func(pattern string, fn http.HandlerFunc) { r.Handle(pattern, fn) }
+	f("POST /api/v1/auth/register", h.register)
+	f("POST /api/v1/auth/login", h.login)
+	f("POST /api/v1/auth/refresh", h.refresh)
+	f("POST /api/v1/auth/logout", h.logout)
+	f("POST /api/v1/auth/token", h.token)
+	f("POST /api/v1/auth/password-reset", h.requestReset)
+	f("POST /api/v1/auth/password-reset/confirm", h.confirmReset)
+	f("POST /api/v1/auth/session", h.startSession)
+	f("DELETE /api/v1/auth/session", h.endSession)
+	f("POST /api/v1/auth/session/end", h.endSession) // for HTML forms, which cannot DELETE
+	f("GET /api/v1/me", h.me)
+	f("POST /api/v1/me/password", h.changePassword)
+	f("GET /.well-known/jwks.json", h.jwks)
 	r.Handle("GET /api/v1/admin/users", auth.RequireFunc(auth.UsersManage, h.listUsers))
 	r.Handle("PATCH /api/v1/admin/users/{id}", auth.RequireFunc(auth.UsersManage, h.updateUser))
 	r.Handle("POST /api/v1/admin/service-clients", auth.RequireFunc(auth.UsersManage, h.createClient))
 	r.Handle("GET /api/v1/admin/audit", auth.RequireFunc(auth.AuditRead, h.listAudit))
-	r.HandleFunc("POST /api/v1/internal/audit", h.recordAudit)
+	f("POST /api/v1/internal/audit", h.recordAudit)
 }
 
 // fail writes err as a problem, adding Retry-After to rate-limit answers.
