@@ -6,6 +6,7 @@ import (
 
 	"github.com/pasarhq/pasar/internal/catalog"
 	"github.com/pasarhq/pasar/internal/identity"
+	"github.com/pasarhq/pasar/internal/inventory"
 	"github.com/pasarhq/pasar/internal/search"
 )
 
@@ -20,6 +21,7 @@ var services = []serviceSpec{
 	{name: "identity", migrations: identity.Migrations},
 	{name: "catalog", migrations: catalog.Migrations},
 	{name: "search", migrations: search.Migrations}, // applied versions and processed events; the index is a folder beside it
+	{name: "inventory", migrations: inventory.Migrations},
 }
 
 // wireServices builds each service on its store and registers its routes.
@@ -32,6 +34,9 @@ func (a *App) wireServices(ctx context.Context) error {
 		return err
 	}
 	if err := a.wireSearch(ctx); err != nil {
+		return err
+	}
+	if err := a.wireInventory(ctx); err != nil {
 		return err
 	}
 	return nil

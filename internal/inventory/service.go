@@ -94,7 +94,7 @@ type Adjustment struct {
 
 // AdjustmentRecord is one entry of a SKU's adjustment trail.
 type AdjustmentRecord struct {
-	ID        int64     `json:"id"`
+	ID        string    `json:"id"`
 	SKU       string    `json:"sku"`
 	Warehouse string    `json:"warehouse"`
 	OldOnHand int64     `json:"old_on_hand"`
@@ -135,16 +135,16 @@ type Reservation struct {
 
 // Event types the inventory publishes through its outbox.
 const (
-	// EventStockChanged (StockChanged) follows every adjustment, and any reservation, release or
-	// sale that flips a SKU's in_stock or low_stock, so readers such as search stay current
-	// without an event per checkout.
+	// EventStockChanged (StockChanged) follows every adjustment, and any reservation or release
+	// that flips a SKU's in_stock or low_stock, so readers such as search stay current without an
+	// event per checkout. (A sale leaves available unchanged: the units were already reserved.)
 	EventStockChanged = "stock.changed"
 )
 
 // StockChanged is the payload of EventStockChanged: the SKU's stock after the change.
 type StockChanged struct {
 	Stock
-	Cause string `json:"cause"` // adjustment, reserved, released, expired or sold
+	Cause string `json:"cause"` // adjustment, reserved, released or expired
 }
 
 // Errors the inventory returns; errors.Is matches them in both shapes.

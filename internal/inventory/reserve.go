@@ -1,0 +1,215 @@
+package inventory
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/pasarhq/pasar/internal/platform/apperr"
+	"github.com/pasarhq/pasar/internal/platform/db"
+)
+
+// Reserve holds every line for orderID until ttl has passed, or none.
+//
+// Each line is one conditional UPDATE (reserved grows only WHERE on_hand - reserved >= quantity),
+// so whatever the concurrency, a unit is held at most once: on PostgreSQL the row lock makes a
+// second writer re-check the condition against the first one's result, and SQLite has a single
+// writer. Lines are taken in SKU order, so two orders sharing SKUs lock them in the same order
+// and cannot deadlock. Any short line rolls the whole transaction back.
+func (c *Core) Reserve(ctx context.Context, orderID string, lines []Line, ttl time.Duration) (Reservation, error) {
+	if err := checkReservation(orderID, lines, ttl); err != nil {
+		return Reservation{}, err
+	}
+	var out Reservation
+	err := c.d.InTx(ctx, func(tx *db.Tx) error {
+		prev, found, err := getReservation(ctx, tx, orderID)
+		if err != nil {
+			return err
+		}
+		if found {
+			if prev.Status != Held || !sameLines(prev.Lines, lines) {
+				return ErrReservationExists
+			}
+			out = prev
+			return nil
+		}
+		out, err = c.hold(ctx, tx, orderID, lines, ttl)
+		return err
+	})
+	if err != nil && db.IsUniqueViolation(err) {
+		// Another call for the same order committed first; answer as if this one came second.
+		prev, rerr := c.Reservation(ctx, orderID)
+		if rerr == nil && prev.Status == Held && sameLines(prev.Lines, lines) {
+			return prev, nil
+		}
+		return Reservation{}, ErrReservationExists
+	}
+	if err != nil {
+		return Reservation{}, err
+	}
+	return out, nil
+}
+
+// hold takes the stock for every line in tx and records the reservation.
+func (c *Core) hold(ctx context.Context, tx *db.Tx, orderID string, lines []Line, ttl time.Duration) (Reservation, error) {
+	now := c.now().UTC().Truncate(time.Millisecond)
+	held := slices.Clone(lines)
+	order := make([]int, len(lines))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int { return strings.Compare(lines[a].SKU, lines[b].SKU) })
+	var short []apperr.FieldError
+	var unknown, shortSKUs []string
+	delta := make(map[string]int64, len(lines))
+	for _, i := range order {
+		l := lines[i]
+		w, err := reserveLine(ctx, tx, l, ms(now))
+		if err != nil {
+			return Reservation{}, err
+		}
+		if w != "" {
+			held[i].Warehouse = w
+			delta[l.SKU] -= l.Quantity
+			continue
+		}
+		avail, known, err := availableIn(ctx, tx, l)
+		if err != nil {
+			return Reservation{}, err
+		}
+		if !known {
+			unknown = append(unknown, l.SKU)
+			continue
+		}
+		shortSKUs = append(shortSKUs, l.SKU)
+		short = append(short, apperr.FieldError{Field: fmt.Sprintf("lines[%d].quantity", i),
+			Detail: fmt.Sprintf("only %d of %s available", max(avail, 0), l.SKU)})
+	}
+	switch {
+	case len(unknown) > 0:
+		return Reservation{}, ErrUnknownSKU.WithMessage("The inventory has no SKU " + strings.Join(unknown, ", ") + ".")
+	case len(short) > 0:
+		e := ErrOutOfStock.WithMessage("Not enough stock for " + strings.Join(shortSKUs, ", ") + ".")
+		e.Fields = short
+		return Reservation{}, e
+	}
+	r := Reservation{OrderID: orderID, Status: Held, Lines: held, ExpiresAt: now.Add(ttl),
+		CreatedAt: now, UpdatedAt: now}
+	raw, err := json.Marshal(held)
+	if err != nil {
+		return Reservation{}, fmt.Errorf("reserve %s: %w", orderID, err)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO inventory_reservations
+		(order_id, status, lines, expires_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5)`,
+		orderID, Held, string(raw), ms(r.ExpiresAt), ms(now)); err != nil {
+		return Reservation{}, fmt.Errorf("reserve %s: %w", orderID, err)
+	}
+	return r, c.publishFlips(ctx, tx, delta, "reserved")
+}
+
+// reserveLine holds l in its warehouse, or with none named in DefaultWarehouse or else the first
+// other warehouse that has it all. It returns the warehouse, or "" when none could.
+func reserveLine(ctx context.Context, tx *db.Tx, l Line, now int64) (string, error) {
+	first := l.Warehouse
+	if first == "" {
+		first = DefaultWarehouse
+	}
+	ok, err := take(ctx, tx, l.SKU, first, l.Quantity, now)
+	if ok || err != nil || l.Warehouse != "" {
+		return cond(ok, first), err
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT warehouse FROM inventory_stock
+		WHERE sku = $1 AND warehouse <> $2 AND on_hand - reserved >= $3 ORDER BY warehouse`,
+		l.SKU, DefaultWarehouse, l.Quantity)
+	if err != nil {
+		return "", fmt.Errorf("reserve %s: %w", l.SKU, err)
+	}
+	var candidates []string
+	for rows.Next() {
+		var w string
+		if err := rows.Scan(&w); err != nil {
+			rows.Close()
+			return "", fmt.Errorf("reserve %s: %w", l.SKU, err)
+		}
+		candidates = append(candidates, w)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return "", fmt.Errorf("reserve %s: %w", l.SKU, err)
+	}
+	for _, w := range candidates {
+		// The candidate was read without a lock; take re-checks under one.
+		if ok, err := take(ctx, tx, l.SKU, w, l.Quantity, now); ok || err != nil {
+			return cond(ok, w), err
+		}
+	}
+	return "", nil
+}
+
+// take reserves q units of sku in warehouse w if that many are available there.
+func take(ctx context.Context, tx *db.Tx, sku, w string, q, now int64) (bool, error) {
+	res, err := tx.ExecContext(ctx, `UPDATE inventory_stock SET reserved = reserved + $1, updated_at = $2
+		WHERE sku = $3 AND warehouse = $4 AND on_hand - reserved >= $1`, q, now, sku, w)
+	if err != nil {
+		return false, fmt.Errorf("reserve %s: %w", sku, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("reserve %s: %w", sku, err)
+	}
+	return n == 1, nil
+}
+
+// availableIn reports what is available for l (in its warehouse, or the best single warehouse)
+// and whether the SKU is known at all, to say why a line could not be held.
+func availableIn(ctx context.Context, tx *db.Tx, l Line) (int64, bool, error) {
+	q := `SELECT MAX(on_hand - reserved), COUNT(*) FROM inventory_stock WHERE sku = $1`
+	args := []any{l.SKU}
+	if l.Warehouse != "" {
+		q += ` AND warehouse = $2`
+		args = append(args, l.Warehouse)
+	}
+	var avail *int64
+	var n int64
+	if err := tx.QueryRowContext(ctx, q, args...).Scan(&avail, &n); err != nil {
+		return 0, false, fmt.Errorf("reserve %s: %w", l.SKU, err)
+	}
+	if n == 0 {
+		if l.Warehouse == "" {
+			return 0, false, nil
+		}
+		// Known SKU, but not stocked in that warehouse: nothing available there.
+		var one int
+		err := tx.QueryRowContext(ctx, `SELECT 1 FROM inventory_skus WHERE sku = $1`, l.SKU).Scan(&one)
+		if isNoRows(err) {
+			return 0, false, nil
+		}
+		return 0, err == nil, err
+	}
+	return *avail, true, nil
+}
+
+func cond(ok bool, w string) string {
+	if ok {
+		return w
+	}
+	return ""
+}
+
+// sameLines reports whether a held reservation answers a request for want: the same SKUs and
+// quantities, in the warehouses asked for (any, when the request named none).
+func sameLines(held, want []Line) bool {
+	if len(held) != len(want) {
+		return false
+	}
+	for i := range held {
+		h, w := held[i], want[i]
+		if h.SKU != w.SKU || h.Quantity != w.Quantity || (w.Warehouse != "" && w.Warehouse != h.Warehouse) {
+			return false
+		}
+	}
+	return true
+}
