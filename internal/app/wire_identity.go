@@ -45,6 +45,11 @@ func (a *App) wireIdentity(ctx context.Context) error {
 		return fmt.Errorf("identity: %w", err)
 	}
 	identity.Routes(a.router, core)
+	a.bg.Add(1)
+	go func() {
+		defer a.bg.Done()
+		core.RunSweeper(a.bgCtx, time.Hour)
+	}()
 	a.verifier = core.Verifier()
 	a.auditor = core
 	a.sessions = func(h http.Handler) http.Handler { return identity.SessionMiddleware(core, h) }

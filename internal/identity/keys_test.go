@@ -113,3 +113,22 @@ func TestPasswordHash(t *testing.T) {
 		})
 	}
 }
+
+func TestSweep(t *testing.T) {
+	t.Parallel()
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		e := newEnv(t, d)
+		e.register("ann@example.com")
+		e.login("ann@example.com", goodPassword)
+		e.do("POST", "/api/v1/auth/session", "", Credentials{"ann@example.com", goodPassword})
+		e.do("POST", "/api/v1/auth/login", "", Credentials{"ann@example.com", "wrong password"})
+		if n, err := e.core.Sweep(t.Context()); err != nil || n != 0 {
+			t.Fatalf("sweep of live rows: %d, %v", n, err)
+		}
+		e.clock.Add(31*24*time.Hour + time.Minute)
+		// The refresh token, the session, and the failure counters of the account and the address.
+		if n, err := e.core.Sweep(t.Context()); err != nil || n != 4 {
+			t.Fatalf("sweep after expiry: %d, %v", n, err)
+		}
+	})
+}
