@@ -35,6 +35,7 @@ func routes(r router, h handlers) {
 	f("POST /api/v1/auth/password-reset", h.requestReset)
 	f("POST /api/v1/auth/password-reset/confirm", h.confirmReset)
 	f("POST /api/v1/auth/session", h.startSession)
+	f("GET /api/v1/auth/session", h.session)
 	f("DELETE /api/v1/auth/session", h.endSession)
 	f("POST /api/v1/auth/session/end", h.endSession) // for HTML forms, which cannot DELETE
 	f("GET /api/v1/me", h.me)

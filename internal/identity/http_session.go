@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"time"
 
 	"github.com/pasarhq/pasar/internal/platform/auth"
 	"github.com/pasarhq/pasar/internal/platform/httpx"
@@ -107,4 +108,26 @@ func (h handlers) endSession(w http.ResponseWriter, r *http.Request) {
 	}
 	clearCookie(w, r)
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// sessionView is a session as GET /api/v1/auth/session shows it to the browser (or to
+// identity's HTTP client holding the cookie).
+type sessionView struct {
+	CSRF      string    `json:"csrf_token"`
+	ExpiresAt time.Time `json:"expires_at"`
+	UserID    string    `json:"user_id"`
+	Email     string    `json:"email"`
+	Role      auth.Role `json:"role"`
+}
+
+// session shows the session the cookie belongs to; SessionMiddleware has looked it up.
+func (h handlers) session(w http.ResponseWriter, r *http.Request) {
+	s, ok := r.Context().Value(sessionKey{}).(Session)
+	if !ok {
+		fail(w, r, ErrNoSession)
+		return
+	}
+	noStore(w)
+	httpx.JSON(w, http.StatusOK, sessionView{CSRF: s.CSRF, ExpiresAt: s.ExpiresAt, UserID: s.Principal.Subject,
+		Email: s.Principal.Email, Role: s.Principal.Role})
 }

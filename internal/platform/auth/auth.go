@@ -117,8 +117,24 @@ func Middleware(v Verifier, next http.Handler) http.Handler {
 			httpx.WriteError(w, r, ErrInvalidToken.WithCause(err))
 			return
 		}
-		next.ServeHTTP(w, r.WithContext(WithPrincipal(r.Context(), p)))
+		ctx := context.WithValue(WithPrincipal(r.Context(), p), bearerKey{}, token)
+		next.ServeHTTP(w, r.WithContext(ctx))
 	})
+}
+
+type bearerKey struct{}
+
+// BearerFrom returns the access token the request in ctx came with, so a service's HTTP client
+// can call another service on the caller's behalf; "" when there is none.
+func BearerFrom(ctx context.Context) string {
+	t, _ := ctx.Value(bearerKey{}).(string)
+	return t
+}
+
+// WithBearer returns ctx carrying an access token for BearerFrom, for callers outside a request
+// (a command acting with a service token, a test).
+func WithBearer(ctx context.Context, token string) context.Context {
+	return context.WithValue(ctx, bearerKey{}, token)
 }
 
 // BearerToken returns the token of an "Authorization: Bearer" header.
