@@ -44,6 +44,17 @@ func (c *Core) CreateUser(ctx context.Context, in Credentials, r auth.Role) (Use
 	if len(fields) > 0 {
 		return User{}, apperr.Invalid(fields...)
 	}
+	// Sign-ups count against the address, so one client cannot mint accounts (or probe which
+	// addresses are taken) without limit.
+	if ip := clientIP(ctx); ip != "" && auth.FromContext(ctx).IsAnonymous() {
+		keys := []limitKey{{"register:ip:" + ip, c.opts.Limits.AddressFree}}
+		if err := c.checkLimits(ctx, keys); err != nil {
+			return User{}, err
+		}
+		if err := c.fail(ctx, keys); err != nil {
+			return User{}, err
+		}
+	}
 	hash, err := hashPassword(in.Password, c.opts.Argon2)
 	if err != nil {
 		return User{}, err

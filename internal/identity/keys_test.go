@@ -126,8 +126,9 @@ func TestSweep(t *testing.T) {
 			t.Fatalf("sweep of live rows: %d, %v", n, err)
 		}
 		e.clock.Add(31*24*time.Hour + time.Minute)
-		// The refresh token, the session, and the failure counters of the account and the address.
-		if n, err := e.core.Sweep(t.Context()); err != nil || n != 4 {
+		// The refresh token, the session, the failure counters of the account and the address,
+		// and the address's sign-up counter.
+		if n, err := e.core.Sweep(t.Context()); err != nil || n != 5 {
 			t.Fatalf("sweep after expiry: %d, %v", n, err)
 		}
 	})

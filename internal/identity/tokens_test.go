@@ -165,3 +165,19 @@ func TestLockoutPerAddress(t *testing.T) {
 		}
 	})
 }
+
+func TestRegistrationsPerAddress(t *testing.T) {
+	t.Parallel()
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		e := newEnv(t, d, func(o *Options) {
+			o.Limits = Limits{AccountFree: 10, AddressFree: 3, ResetFree: 5, Base: time.Second, Max: time.Minute, Window: time.Minute}
+		})
+		for i := range 3 {
+			e.register("user" + strconv.Itoa(i) + "@example.com")
+		}
+		r := e.do("POST", "/api/v1/auth/register", "", Credentials{"one-more@example.com", goodPassword})
+		if r.status != http.StatusTooManyRequests || r.header.Get("Retry-After") == "" {
+			t.Fatalf("4th sign-up from one address: %d %s", r.status, r.raw)
+		}
+	})
+}
