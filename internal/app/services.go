@@ -7,6 +7,7 @@ import (
 	"github.com/pasarhq/pasar/internal/catalog"
 	"github.com/pasarhq/pasar/internal/identity"
 	"github.com/pasarhq/pasar/internal/inventory"
+	"github.com/pasarhq/pasar/internal/payment"
 	"github.com/pasarhq/pasar/internal/search"
 )
 
@@ -22,6 +23,7 @@ var services = []serviceSpec{
 	{name: "catalog", migrations: catalog.Migrations},
 	{name: "search", migrations: search.Migrations}, // applied versions and processed events; the index is a folder beside it
 	{name: "inventory", migrations: inventory.Migrations},
+	{name: "payment", migrations: payment.Migrations},
 }
 
 // wireServices builds each service on its store and registers its routes.
@@ -36,7 +38,11 @@ func (a *App) wireServices(ctx context.Context) error {
 	if err := a.wireSearch(ctx); err != nil {
 		return err
 	}
-	if err := a.wireInventory(ctx); err != nil {
+	// The checkout saga (and the cart, for quantities) call these two in-process.
+	if _, err := a.wireInventory(ctx); err != nil {
+		return err
+	}
+	if _, err := a.wirePayment(ctx); err != nil {
 		return err
 	}
 	return nil

@@ -13,10 +13,11 @@ const inventorySweepInterval = 10 * time.Second
 
 // wireInventory opens the inventory's store, serves its API and runs the sweeper that releases
 // expired reservations. Every process may sweep: a reservation is released by one of them only.
-func (a *App) wireInventory(ctx context.Context) error {
+// It returns the service for the services that call it in-process (cart, checkout).
+func (a *App) wireInventory(ctx context.Context) (inventory.Service, error) {
 	st, err := a.OpenStore(ctx, "inventory", inventory.Migrations)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	core := inventory.NewCore(st.DB, st.Outbox, inventory.Options{})
 	inventory.NewHandler(core).Routes(a.router)
@@ -26,5 +27,5 @@ func (a *App) wireInventory(ctx context.Context) error {
 		defer a.bg.Done()
 		core.RunSweeper(a.bgCtx, inventorySweepInterval, log)
 	}()
-	return nil
+	return core, nil
 }

@@ -126,7 +126,7 @@ const (
 
 // Step is one recorded step on an intent.
 type Step struct {
-	ID        int64     `json:"id"`
+	ID        string    `json:"id"`
 	Kind      StepKind  `json:"kind"`
 	Amount    int64     `json:"amount"`
 	Succeeded bool      `json:"succeeded"`
