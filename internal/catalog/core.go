@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -95,7 +96,6 @@ func (c *Core) UpdateProduct(ctx context.Context, p Product, ifVersion int64) (P
 	if err := auth.Check(ctx, auth.CatalogWrite); err != nil {
 		return Product{}, err
 	}
-	normalize(&p)
 	for attempt := 1; ; attempt++ {
 		out, err := c.updateOnce(ctx, p, ifVersion)
 		if ifVersion != 0 || attempt == 3 || !errors.Is(err, ErrStale) {
@@ -113,6 +113,10 @@ func (c *Core) updateOnce(ctx context.Context, p Product, ifVersion int64) (Prod
 		if ifVersion != 0 && cur.Version != ifVersion {
 			return ErrStale
 		}
+		if strings.TrimSpace(p.Slug) == "" {
+			p.Slug = cur.Slug // a replacement without a slug keeps the address, not one from the new title
+		}
+		normalize(&p)
 		t, err := c.check(ctx, tx, &p)
 		if err != nil {
 			return err

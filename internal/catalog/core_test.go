@@ -29,9 +29,9 @@ func TestProductLifecycle(t *testing.T) {
 				t.Fatalf("read %s: %+v, %v", key, got, err)
 			}
 		}
-		p.Title = "Chef's knife"
+		p.Title, p.Slug = "Chef's knife", "" // no slug: keeps the one it has
 		up, err := c.UpdateProduct(staff(), p, 1)
-		if err != nil || up.Version != 2 || !up.CreatedAt.Equal(p.CreatedAt) {
+		if err != nil || up.Version != 2 || !up.CreatedAt.Equal(p.CreatedAt) || up.Slug != "chef-knife" {
 			t.Fatalf("update: %+v, %v", up, err)
 		}
 		if _, err := c.UpdateProduct(staff(), p, 1); !errors.Is(err, ErrStale) {

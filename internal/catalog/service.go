@@ -20,8 +20,9 @@ type Service interface {
 
 	// CreateProduct validates p and stores it as a new product with version 1.
 	CreateProduct(ctx context.Context, p Product) (Product, error)
-	// UpdateProduct replaces product p.ID with p. ifVersion > 0 makes the write conditional on the
-	// stored version (ErrStale otherwise); 0 writes unconditionally.
+	// UpdateProduct replaces product p.ID with p (an empty slug keeps the stored one). ifVersion > 0
+	// makes the write conditional on the stored version (ErrStale otherwise); 0 writes
+	// unconditionally.
 	UpdateProduct(ctx context.Context, p Product, ifVersion int64) (Product, error)
 	// DeleteProduct removes a product, conditionally like UpdateProduct.
 	DeleteProduct(ctx context.Context, id string, ifVersion int64) error
