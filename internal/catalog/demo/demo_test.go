@@ -50,10 +50,16 @@ func TestSeedStoresOnceOnBothEngines(t *testing.T) {
 			t.Fatal(err)
 		}
 		core := catalog.NewCore(d, events.NewOutbox(d, nil, "catalog", slog.New(slog.DiscardHandler)))
+		if empty, err := core.Empty(ctx); err != nil || !empty {
+			t.Fatalf("new catalog: empty %v, %v", empty, err)
+		}
 		var last int
 		n, err := Seed(ctx, core, 1200, func(done, total int) { last = done })
 		if err != nil || n != 1200 || last != 1200 {
 			t.Fatalf("seed: %d stored, progress %d, %v", n, last, err)
+		}
+		if empty, err := core.Empty(ctx); err != nil || empty {
+			t.Fatalf("seeded catalog: empty %v, %v", empty, err)
 		}
 		if n, err = Seed(ctx, core, 1200, nil); err != nil || n != 0 {
 			t.Fatalf("second seed: %d stored, %v", n, err)
