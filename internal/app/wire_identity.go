@@ -71,6 +71,7 @@ func identityOptions(cfg config.Config, log *slog.Logger) identity.Options {
 		AccessTTL:  cfg.AccessTokenTTL,
 		SessionTTL: cfg.SessionTTL,
 		LogMail:    true, // no mailer yet: reset links go to the log
+		KeySecret:  cfg.SigningKeySecret,
 		Log:        log,
 	}
 }
@@ -110,5 +111,5 @@ func RotateKeys(ctx context.Context, cfg config.Config, log *slog.Logger) (ident
 		return identity.RotateResult{}, err
 	}
 	defer d.Close()
-	return identity.RotateKeys(ctx, d, time.Now())
+	return identity.RotateKeys(ctx, d, time.Now(), cfg.SigningKeySecret)
 }

@@ -25,6 +25,7 @@ type Options struct {
 	Limits     Limits        // default DefaultLimits
 	Sessions   SessionStore  // default: sessions in the SQL store
 	LogMail    bool          // write reset mails, token included, to Log: for shops without a mailer yet
+	KeySecret  string        // when set, private signing keys are stored encrypted with it
 	Log        *slog.Logger
 	Now        func() time.Time
 }
@@ -78,7 +79,11 @@ func New(ctx context.Context, d *db.DB, outbox *events.Outbox, o Options) (*Core
 	if c.sessions == nil {
 		c.sessions = SQLSessions(d)
 	}
-	c.keys = newKeyring(d, o.Now)
+	seal, err := newKeySeal(o.KeySecret)
+	if err != nil {
+		return nil, err
+	}
+	c.keys = newKeyring(d, o.Now, seal)
 	if err := c.keys.ensure(ctx); err != nil {
 		return nil, err
 	}

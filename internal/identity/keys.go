@@ -32,15 +32,18 @@ type storedKey struct {
 
 // keyring caches the signing keys of the store.
 type keyring struct {
-	d   *db.DB
-	now func() time.Time
+	d    *db.DB
+	now  func() time.Time
+	seal *keySeal
 
 	mu     sync.Mutex
 	keys   []storedKey // oldest first, retired ones excluded
 	loaded time.Time
 }
 
-func newKeyring(d *db.DB, now func() time.Time) *keyring { return &keyring{d: d, now: now} }
+func newKeyring(d *db.DB, now func() time.Time, seal *keySeal) *keyring {
+	return &keyring{d: d, now: now, seal: seal}
+}
 
 // ensure creates the first key when the store has none, then loads.
 func (k *keyring) ensure(ctx context.Context) error {
@@ -50,7 +53,7 @@ func (k *keyring) ensure(ctx context.Context) error {
 	}
 	if n == 0 {
 		// The first key may sign at once: no verifier can hold a key set without it.
-		if _, err := addKey(ctx, k.d, k.now().Add(-publishDelay)); err != nil {
+		if _, err := addKey(ctx, k.d, k.now().Add(-publishDelay), k.seal); err != nil {
 			return err
 		}
 	}
@@ -73,9 +76,9 @@ func (k *keyring) loadLocked(ctx context.Context) error {
 		if err := rows.Scan(&kid, &priv, &created); err != nil {
 			return fmt.Errorf("load signing keys: %w", err)
 		}
-		seed, err := base64.RawStdEncoding.DecodeString(priv)
-		if err != nil || len(seed) != ed25519.SeedSize {
-			return fmt.Errorf("signing key %s: stored private key is not an Ed25519 seed", kid)
+		seed, err := k.seal.open(kid, priv)
+		if err != nil {
+			return err
 		}
 		keys = append(keys, storedKey{auth.SigningKey{ID: kid, Private: ed25519.NewKeyFromSeed(seed)}, time.UnixMilli(created)})
 	}
@@ -130,14 +133,14 @@ func (k *keyring) publicKeys(ctx context.Context) (auth.JWKS, error) {
 }
 
 // addKey stores a new key created at created.
-func addKey(ctx context.Context, q db.Querier, created time.Time) (auth.SigningKey, error) {
+func addKey(ctx context.Context, q db.Querier, created time.Time, seal *keySeal) (auth.SigningKey, error) {
 	key, err := auth.NewSigningKey()
 	if err != nil {
 		return auth.SigningKey{}, err
 	}
 	pub := key.Private.Public().(ed25519.PublicKey)
 	_, err = q.ExecContext(ctx, `INSERT INTO signing_keys (kid, public_key, private_key, created_at) VALUES ($1, $2, $3, $4)`,
-		key.ID, base64.RawStdEncoding.EncodeToString(pub), base64.RawStdEncoding.EncodeToString(key.Private.Seed()),
+		key.ID, base64.RawStdEncoding.EncodeToString(pub), seal.seal(key.ID, key.Private.Seed()),
 		created.UnixMilli())
 	if err != nil {
 		return auth.SigningKey{}, fmt.Errorf("store signing key: %w", err)
@@ -154,12 +157,17 @@ type RotateResult struct {
 
 // RotateKeys adds a signing key, used for new tokens once it has been published for a while,
 // and retires keys whose successor has signed for longer than any token lives. Tokens signed
-// with the keys still published stay valid until they expire. `pasar keys rotate` calls it.
-func RotateKeys(ctx context.Context, d *db.DB, now time.Time) (RotateResult, error) {
+// with the keys still published stay valid until they expire. The new key is encrypted with
+// secret when it is set (see Options.KeySecret). `pasar keys rotate` calls it.
+func RotateKeys(ctx context.Context, d *db.DB, now time.Time, secret string) (RotateResult, error) {
+	seal, err := newKeySeal(secret)
+	if err != nil {
+		return RotateResult{}, err
+	}
 	var res RotateResult
-	err := d.InTx(ctx, func(tx *db.Tx) error {
+	err = d.InTx(ctx, func(tx *db.Tx) error {
 		res = RotateResult{}
-		key, err := addKey(ctx, tx, now)
+		key, err := addKey(ctx, tx, now, seal)
 		if err != nil {
 			return err
 		}

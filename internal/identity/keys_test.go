@@ -2,6 +2,7 @@ package identity
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strings"
 	"testing"
@@ -27,7 +28,7 @@ func TestKeyRotation(t *testing.T) {
 			t.Fatalf("remote verify: %v", err)
 		}
 
-		res, err := RotateKeys(context.Background(), d, e.clock.Now())
+		res, err := RotateKeys(context.Background(), d, e.clock.Now(), "")
 		if err != nil || res.Added == "" || len(res.Retired) != 0 {
 			t.Fatalf("rotate: %+v, %v", res, err)
 		}
@@ -53,7 +54,7 @@ func TestKeyRotation(t *testing.T) {
 
 		// Once the successor has signed for longer than any token lives, the old key goes.
 		e.clock.Add(keyRetention + time.Minute)
-		res2, err := RotateKeys(context.Background(), d, e.clock.Now())
+		res2, err := RotateKeys(context.Background(), d, e.clock.Now(), "")
 		if err != nil || len(res2.Retired) != 1 || res2.Retired[0] != oldKid {
 			t.Fatalf("second rotation: %+v, %v", res2, err)
 		}
@@ -130,6 +131,45 @@ func TestSweep(t *testing.T) {
 		// and the address's sign-up counter.
 		if n, err := e.core.Sweep(t.Context()); err != nil || n != 5 {
 			t.Fatalf("sweep after expiry: %d, %v", n, err)
+		}
+	})
+}
+
+func TestSigningKeysEncryptedAtRest(t *testing.T) {
+	t.Parallel()
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		const secret = "0123456789abcdef0123456789abcdef"
+		e := newEnv(t, d, func(o *Options) { o.KeySecret = secret })
+		if _, err := RotateKeys(t.Context(), d, e.clock.Now(), secret); err != nil {
+			t.Fatal(err)
+		}
+		rows, err := d.QueryContext(t.Context(), `SELECT private_key FROM signing_keys`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for rows.Next() {
+			var priv string
+			rows.Scan(&priv)
+			if !strings.HasPrefix(priv, sealedPrefix) {
+				t.Fatalf("private key stored in the clear: %q", priv)
+			}
+			n++
+		}
+		rows.Close()
+		if n != 2 {
+			t.Fatalf("%d keys", n)
+		}
+		e.register("ann@example.com")
+		access, _ := e.login("ann@example.com", goodPassword)
+		if r := e.do("GET", "/api/v1/me", access, nil); r.status != http.StatusOK {
+			t.Fatalf("me: %d", r.status)
+		}
+		for _, wrong := range []string{"", "another secret of thirty-two chars!"} {
+			o := Options{Argon2: testArgon2, KeySecret: wrong}
+			if _, err := New(t.Context(), d, nil, o); !errors.Is(err, ErrKeysSealed) {
+				t.Fatalf("secret %q: %v, want ErrKeysSealed", wrong, err)
+			}
 		}
 	})
 }

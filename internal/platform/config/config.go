@@ -36,6 +36,7 @@ type Config struct {
 	Argon2Threads    int
 	AccessTokenTTL   time.Duration
 	SessionTTL       time.Duration
+	SigningKeySecret string
 }
 
 // Default returns the settings of a shop on embedded defaults.
@@ -100,6 +101,7 @@ func (c *Config) Settings() []Setting {
 		{"argon2-threads", "PASAR_ARGON2_THREADS", "argon2id lanes (threads) per hash", Storage | Server, false, (*intValue)(&c.Argon2Threads)},
 		{"access-token-ttl", "PASAR_ACCESS_TOKEN_TTL", "lifetime of access tokens, from 1m to 1h", Server, false, (*durationValue)(&c.AccessTokenTTL)},
 		{"session-ttl", "PASAR_SESSION_TTL", "lifetime of browser sessions", Server, false, (*durationValue)(&c.SessionTTL)},
+		{"signing-key-secret", "PASAR_SIGNING_KEY_SECRET", "secret (32+ random characters) that token signing keys are stored encrypted with", Storage | Server, true, (*stringValue)(&c.SigningKeySecret)},
 	}
 }
 
@@ -174,6 +176,12 @@ func (c *Config) validate(ss []Setting) error {
 			return nil
 		},
 		"session-ttl": func() error { return positive(int64(c.SessionTTL)) },
+		"signing-key-secret": func() error {
+			if c.SigningKeySecret != "" && len(c.SigningKeySecret) < 32 {
+				return errors.New("must be at least 32 characters (e.g. openssl rand -base64 32)")
+			}
+			return nil
+		},
 	}
 	for _, s := range ss {
 		if check := checks[s.Flag]; check != nil {
