@@ -163,9 +163,17 @@ var ErrKeysUnavailable = apperr.New(apperr.Unavailable, "keys_unavailable", "Sig
 func (ks *KeySet) key(ctx context.Context, kid string) (ed25519.PublicKey, error) {
 	now := ks.opts.Now()
 	c := ks.keys.Load()
-	if c != nil && now.Sub(c.fetched) < ks.opts.MaxAge {
+	if c != nil {
 		if k, ok := c.keys[kid]; ok {
-			return k, nil
+			if now.Sub(c.fetched) < ks.opts.MaxAge {
+				return k, nil
+			}
+			// Stale but known: one caller refetches while the others go on with the key they
+			// have, instead of all waiting on the fetch.
+			if !ks.mu.TryLock() {
+				return k, nil
+			}
+			ks.mu.Unlock()
 		}
 	}
 	c, err := ks.refresh(ctx, c, now)

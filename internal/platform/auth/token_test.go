@@ -225,3 +225,30 @@ func TestJWKSURLAndMiddleware(t *testing.T) {
 		t.Fatalf("cached keys while JWKS is down: %d", got)
 	}
 }
+
+func TestKeySetRefetchesStaleKeys(t *testing.T) {
+	t.Parallel()
+	k := mustKey(t)
+	var fetches atomic.Int32
+	src := auth.KeySourceFunc(func(context.Context) (auth.JWKS, error) {
+		fetches.Add(1)
+		return auth.JWKS{Keys: []auth.JWK{k.PublicJWK()}}, nil
+	})
+	var now atomic.Int64
+	now.Store(time.Now().UnixNano())
+	ks := auth.NewKeySet(src, auth.KeySetOptions{MaxAge: time.Minute, CacheSize: -1,
+		Now: func() time.Time { return time.Unix(0, now.Load()) }})
+	tok, _ := auth.Sign(k, auth.NewClaims(auth.Principal{Subject: "u"}, "", time.Now(), time.Hour))
+	for range 3 {
+		if _, err := ks.Verify(context.Background(), tok); err != nil {
+			t.Fatal(err)
+		}
+	}
+	now.Add(int64(2 * time.Minute))
+	if _, err := ks.Verify(context.Background(), tok); err != nil {
+		t.Fatal(err)
+	}
+	if n := fetches.Load(); n != 2 {
+		t.Fatalf("fetches = %d, want 2 (first use, then once stale)", n)
+	}
+}
