@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/pasarhq/pasar/internal/platform/auth"
@@ -75,12 +76,19 @@ func safeMethod(m string) bool {
 // other sites' forms do not carry it, and Secure when the request came over TLS.
 func setSessionCookie(w http.ResponseWriter, r *http.Request, s Session) {
 	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: s.Token, Path: "/", Expires: s.ExpiresAt,
-		HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteLaxMode})
+		HttpOnly: true, Secure: overTLS(r), SameSite: http.SameSiteLaxMode})
+}
+
+// overTLS reports whether the browser reached us over HTTPS, directly or through a proxy that
+// ended TLS and said so in X-Forwarded-Proto. Believing the header without knowing the proxy is
+// safe here: a client that lies only makes its own cookie stricter.
+func overTLS(r *http.Request) bool {
+	return r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https")
 }
 
 func clearCookie(w http.ResponseWriter, r *http.Request) {
 	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1,
-		HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteLaxMode})
+		HttpOnly: true, Secure: overTLS(r), SameSite: http.SameSiteLaxMode})
 }
 
 func (h handlers) startSession(w http.ResponseWriter, r *http.Request) {

@@ -73,6 +73,10 @@ func testSessions(t *testing.T, e *env) {
 	if strings.Contains(cookie, "Secure") {
 		t.Fatalf("Secure cookie over plain HTTP would never come back: %q", cookie)
 	}
+	behindTLS := e.do("POST", "/api/v1/auth/session", "", Credentials{"ann@example.com", goodPassword}, "X-Forwarded-Proto", "https")
+	if !strings.Contains(behindTLS.header.Get("Set-Cookie"), "Secure") {
+		t.Fatalf("cookie behind a TLS-ending proxy is not Secure: %q", behindTLS.header.Get("Set-Cookie"))
+	}
 	jar := strings.SplitN(cookie, ";", 2)[0]
 	if r = e.do("GET", "/api/v1/me", "", nil, "Cookie", jar); r.status != http.StatusOK || r.str("email") != "ann@example.com" {
 		t.Fatalf("me with cookie: %d %s", r.status, r.raw)
