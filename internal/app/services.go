@@ -4,6 +4,7 @@ import (
 	"context"
 	"io/fs"
 
+	"github.com/pasarhq/pasar/internal/cart"
 	"github.com/pasarhq/pasar/internal/catalog"
 	"github.com/pasarhq/pasar/internal/identity"
 	"github.com/pasarhq/pasar/internal/inventory"
@@ -23,6 +24,7 @@ var services = []serviceSpec{
 	{name: "catalog", migrations: catalog.Migrations},
 	{name: "search", migrations: search.Migrations}, // applied versions and processed events; the index is a folder beside it
 	{name: "inventory", migrations: inventory.Migrations},
+	{name: "cart", migrations: cart.Migrations}, // carts (unless in Redis), the catalog's variants by SKU, discount codes
 	{name: "payment", migrations: payment.Migrations},
 }
 
@@ -39,10 +41,14 @@ func (a *App) wireServices(ctx context.Context) error {
 		return err
 	}
 	// The checkout saga (and the cart, for quantities) call these two in-process.
-	if _, err := a.wireInventory(ctx); err != nil {
+	inv, err := a.wireInventory(ctx)
+	if err != nil {
 		return err
 	}
 	if _, err := a.wirePayment(ctx); err != nil {
+		return err
+	}
+	if err := a.wireCart(ctx, inv); err != nil {
 		return err
 	}
 	return nil

@@ -37,6 +37,12 @@ type Config struct {
 	AccessTokenTTL   time.Duration
 	SessionTTL       time.Duration
 	SigningKeySecret string
+	Currency         string
+	StoreCountry     string
+	PricesIncludeTax bool
+	TaxRates         string
+	ShippingMethods  string
+	CartTTL          time.Duration
 }
 
 // Default returns the settings of a shop on embedded defaults.
@@ -57,6 +63,8 @@ func Default() Config {
 		Argon2Threads:    1,
 		AccessTokenTTL:   15 * time.Minute,
 		SessionTTL:       7 * 24 * time.Hour,
+		Currency:         "USD",
+		CartTTL:          30 * 24 * time.Hour,
 	}
 }
 
@@ -102,6 +110,12 @@ func (c *Config) Settings() []Setting {
 		{"access-token-ttl", "PASAR_ACCESS_TOKEN_TTL", "lifetime of access tokens, from 1m to 1h", Server, false, (*durationValue)(&c.AccessTokenTTL)},
 		{"session-ttl", "PASAR_SESSION_TTL", "lifetime of browser sessions", Server, false, (*durationValue)(&c.SessionTTL)},
 		{"signing-key-secret", "PASAR_SIGNING_KEY_SECRET", "secret (32+ random characters) that token signing keys are stored encrypted with", Storage | Server, true, (*stringValue)(&c.SigningKeySecret)},
+		{"currency", "PASAR_CURRENCY", "currency of new carts that name none (ISO 4217)", Server, false, (*stringValue)(&c.Currency)},
+		{"store-country", "PASAR_STORE_COUNTRY", "country (ISO 3166-1 alpha-2) taxed until a shopper gives an address", Server, false, (*stringValue)(&c.StoreCountry)},
+		{"prices-include-tax", "PASAR_PRICES_INCLUDE_TAX", "catalog prices include tax (EU style) instead of tax added at checkout", Server, false, (*boolValue)(&c.PricesIncludeTax)},
+		{"tax-rates", "PASAR_TAX_RATES", "tax percent per country or region, e.g. DE=19,US-CA=7.25", Server, false, (*stringValue)(&c.TaxRates)},
+		{"shipping-methods", "PASAR_SHIPPING_METHODS", "shipping methods as JSON (see docs/PRICING.md); the first is the default", Server, false, (*stringValue)(&c.ShippingMethods)},
+		{"cart-ttl", "PASAR_CART_TTL", "how long a cart in Redis lives after its last change", Server, false, (*durationValue)(&c.CartTTL)},
 	}
 }
 
@@ -182,6 +196,10 @@ func (c *Config) validate(ss []Setting) error {
 			}
 			return nil
 		},
+
+		"currency":      func() error { return upperCode(c.Currency, 3) },
+		"store-country": func() error { return upperCode(c.StoreCountry, 2) },
+		"cart-ttl":      func() error { return positive(int64(c.CartTTL)) },
 	}
 	for _, s := range ss {
 		if check := checks[s.Flag]; check != nil {
@@ -291,6 +309,17 @@ func positive(n int64) error {
 func between(n, lo, hi int64) error {
 	if n < lo || n > hi {
 		return fmt.Errorf("must be from %d to %d", lo, hi)
+	}
+	return nil
+}
+
+// upperCode checks an optional ISO code of n upper-case letters (USD, DE).
+func upperCode(v string, n int) error {
+	if v == "" {
+		return nil
+	}
+	if len(v) != n || strings.ToUpper(v) != v || strings.IndexFunc(v, func(r rune) bool { return r < 'A' || r > 'Z' }) >= 0 {
+		return fmt.Errorf("must be %d upper-case letters", n)
 	}
 	return nil
 }

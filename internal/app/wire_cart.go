@@ -1,0 +1,88 @@
+package app
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/pasarhq/pasar/internal/cart"
+	"github.com/pasarhq/pasar/internal/catalog"
+	"github.com/pasarhq/pasar/internal/platform/config"
+	"github.com/pasarhq/pasar/internal/pricing"
+)
+
+// wireCart opens the cart's store, keeps its copy of the catalog's variants current from the
+// catalog's events (filling it from the catalog's store when it starts empty), and serves the
+// cart and discount APIs. Carts live in the cart's SQL store, or in Redis with PASAR_CART_TTL
+// when PASAR_REDIS_URL is set. stock, when not nil, limits quantities to what is available.
+func (a *App) wireCart(ctx context.Context, stock cart.Stock) error {
+	calc, err := cartPricing(a.cfg)
+	if err != nil {
+		return err
+	}
+	st, err := a.OpenStore(ctx, "cart", cart.Migrations)
+	if err != nil {
+		return err
+	}
+	log := a.log.With("service", "cart")
+	index := cart.NewCatalogIndex(st.DB)
+	if err := a.fillCartIndex(ctx, index); err != nil {
+		return err
+	}
+	c, err := index.Subscribe(ctx, a.bus)
+	if err != nil {
+		return fmt.Errorf("cart catalog consumer: %w", err)
+	}
+	a.consumers = append(a.consumers, c)
+
+	var carts cart.Store = cart.NewSQLStore(st.DB)
+	if a.cfg.RedisURL != "" {
+		opt, err := redis.ParseURL(a.cfg.RedisURL)
+		if err != nil {
+			return fmt.Errorf("redis at %s: %w", config.Mask(a.cfg.RedisURL), err)
+		}
+		rdb := redis.NewClient(opt)
+		a.addCheck("cart-redis", func(ctx context.Context) error { return rdb.Ping(ctx).Err() })
+		a.closers = append(a.closers, rdb.Close)
+		carts = cart.NewRedisStore(rdb, "pasar:", a.cfg.CartTTL)
+		log.Info("carts live in Redis", "ttl", a.cfg.CartTTL)
+	}
+	o := cart.Options{Catalog: index, Stock: stock, Discounts: cart.NewDiscounts(st.DB), Pricing: calc,
+		DefaultCurrency: a.cfg.Currency}
+	cart.NewHandler(cart.New(carts, o)).Routes(a.router)
+	return nil
+}
+
+// cartPricing builds the pricing settings from the configuration.
+func cartPricing(cfg config.Config) (pricing.Calculator, error) {
+	taxes, err := pricing.ParseTaxRates(cfg.TaxRates)
+	if err != nil {
+		return pricing.Calculator{}, fmt.Errorf("invalid setting PASAR_TAX_RATES: %w", err)
+	}
+	ship, err := pricing.ParseShipping(cfg.ShippingMethods)
+	if err != nil {
+		return pricing.Calculator{}, fmt.Errorf("invalid setting PASAR_SHIPPING_METHODS: %w", err)
+	}
+	return pricing.Calculator{Shipping: ship, Taxes: taxes, PricesIncludeTax: cfg.PricesIncludeTax,
+		StoreCountry: cfg.StoreCountry}, nil
+}
+
+// fillCartIndex copies the catalog into an empty cart index: events older than the stream's
+// retention would never reach it otherwise. It reads the catalog's store directly, as
+// `pasar search reindex` does, so it works whether or not the catalog runs in this process.
+func (a *App) fillCartIndex(ctx context.Context, index *cart.CatalogIndex) error {
+	cd, err := openMigrated(ctx, a.cfg, "catalog", catalog.Migrations)
+	if err != nil {
+		return fmt.Errorf("cart catalog fill: %w", err)
+	}
+	defer cd.Close()
+	n, err := index.Fill(ctx, catalog.NewCore(cd, nil).ScanProducts)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		a.log.Info("cart catalog index filled", "service", "cart", "products", n)
+	}
+	return nil
+}
