@@ -69,8 +69,11 @@ func (c *Core) Refresh(ctx context.Context, refreshToken string) (Tokens, error)
 			return revokeFamily(ctx, tx, family, now)
 		}
 		u, err := userByID(ctx, tx, userID)
-		if err != nil || u.Disabled {
+		if isNotFound(err) || (err == nil && u.Disabled) {
 			return ErrInvalidRefresh
+		}
+		if err != nil {
+			return err
 		}
 		out, err = c.issueIn(ctx, tx, u.User, family, sessionID)
 		return err
