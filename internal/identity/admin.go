@@ -21,6 +21,9 @@ func (c *Core) ListUsers(ctx context.Context, f UserFilter) (UserPage, error) {
 	if f.Role != "" && !auth.ValidRole(f.Role) {
 		return UserPage{}, invalid("role", "must be customer, staff or admin")
 	}
+	if fe := textFields("email", f.Email); len(fe) > 0 {
+		return UserPage{}, apperr.Invalid(fe...)
+	}
 	after, err := parseCursor(f.Cursor)
 	if err != nil {
 		return UserPage{}, err
@@ -56,6 +59,9 @@ func (c *Core) UpdateUser(ctx context.Context, id string, upd UserUpdate) (User,
 	}
 	if id == auth.FromContext(ctx).Subject {
 		return User{}, ErrSelfChange
+	}
+	if !plainText(id) {
+		return User{}, ErrUserNotFound
 	}
 	now := c.opts.Now()
 	var before, after userRow

@@ -26,6 +26,11 @@ func (c *Core) Record(ctx context.Context, e auth.AuditEntry) error {
 	if e.Outcome != "" && e.Outcome != auth.Success && e.Outcome != auth.Failure {
 		fields = append(fields, apperr.FieldError{Field: "outcome", Detail: "must be success or failure"})
 	}
+	fields = append(fields, textFields("service", e.Service, "action", e.Action, "actor", e.Actor,
+		"target", e.Target, "request_id", e.RequestID, "client_ip", e.ClientIP)...)
+	for k, v := range e.Detail {
+		fields = append(fields, textFields("detail", k+v)...)
+	}
 	if len(fields) > 0 {
 		return apperr.Invalid(fields...)
 	}
@@ -67,6 +72,10 @@ func (c *Core) ListAudit(ctx context.Context, f AuditFilter) (AuditPage, error) 
 	before, err := parseCursor(f.Cursor)
 	if err != nil {
 		return AuditPage{}, err
+	}
+	if fe := textFields("actor", f.Actor, "action", f.Action, "target", f.Target, "service", f.Service,
+		"outcome", f.Outcome); len(fe) > 0 {
+		return AuditPage{}, apperr.Invalid(fe...)
 	}
 	where, args := []string{"1=1"}, []any{}
 	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }

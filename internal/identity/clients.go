@@ -28,10 +28,10 @@ func insertClient(ctx context.Context, q db.Querier, sc ServiceClient) error {
 // for an access token that carries only its permissions. There is no refresh token; the
 // service asks again when the token nears expiry.
 func (c *Core) ServiceToken(ctx context.Context, clientID, secret string) (Tokens, error) {
-	if clientID == "" || len(clientID) > 64 {
+	if clientID == "" || len(clientID) > 64 || !plainText(clientID) {
 		return Tokens{}, invalid("client_id", "is required")
 	}
-	if secret == "" || len(secret) > 128 {
+	if secret == "" || len(secret) > 128 || !plainText(secret) {
 		return Tokens{}, invalid("client_secret", "is required")
 	}
 	keys := []limitKey{{"client:" + clientID, c.opts.Limits.AccountFree}}

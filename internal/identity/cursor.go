@@ -25,7 +25,7 @@ func parseCursor(s string) (cursor, error) {
 	b, err := base64.RawURLEncoding.DecodeString(s)
 	at, id, ok := strings.Cut(string(b), "|")
 	n, err2 := strconv.ParseInt(at, 10, 64)
-	if err != nil || !ok || err2 != nil || id == "" {
+	if err != nil || !ok || err2 != nil || id == "" || !plainText(id) {
 		return cursor{}, invalid("cursor", "is not a cursor this API returned")
 	}
 	return cursor{at: n, id: id}, nil

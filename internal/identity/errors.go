@@ -2,7 +2,9 @@ package identity
 
 import (
 	"fmt"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/pasarhq/pasar/internal/platform/apperr"
 )
@@ -34,6 +36,21 @@ func (r RetryAfter) Error() string { return fmt.Sprintf("locked for %s", time.Du
 func (r RetryAfter) Seconds() int {
 	s := int((time.Duration(r) + time.Second - 1) / time.Second)
 	return max(s, 1)
+}
+
+// plainText reports whether s can be stored and compared as text on every engine: valid UTF-8
+// without NUL bytes, which PostgreSQL refuses.
+func plainText(s string) bool { return utf8.ValidString(s) && !strings.ContainsRune(s, 0) }
+
+// textFields returns a field error for each named value that is not plainText.
+func textFields(kv ...string) []apperr.FieldError {
+	var fe []apperr.FieldError
+	for i := 0; i+1 < len(kv); i += 2 {
+		if !plainText(kv[i+1]) {
+			fe = append(fe, apperr.FieldError{Field: kv[i], Detail: "must be UTF-8 text without NUL characters"})
+		}
+	}
+	return fe
 }
 
 func invalid(field, detail string) *apperr.Error {
