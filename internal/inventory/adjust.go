@@ -32,13 +32,17 @@ func (c *Core) Adjust(ctx context.Context, a Adjustment) (Stock, error) {
 			return fmt.Errorf("adjust %s: %w", a.SKU, err)
 		}
 		if a.LowStockThreshold != nil {
-			if _, err := tx.ExecContext(ctx, `UPDATE inventory_skus SET low_stock_threshold = $1 WHERE sku = $2`,
-				threshold, a.SKU); err != nil {
-				return fmt.Errorf("adjust %s: %w", a.SKU, err)
+			// The stock rows carry a copy of the threshold (see migration 0002); keep them equal.
+			for _, q := range []string{`UPDATE inventory_skus SET low_stock_threshold = $1 WHERE sku = $2`,
+				`UPDATE inventory_stock SET low_stock_threshold = $1 WHERE sku = $2`} {
+				if _, err := tx.ExecContext(ctx, q, threshold, a.SKU); err != nil {
+					return fmt.Errorf("adjust %s: %w", a.SKU, err)
+				}
 			}
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO inventory_stock (sku, warehouse, on_hand, reserved, updated_at)
-			VALUES ($1, $2, 0, 0, $3) ON CONFLICT (sku, warehouse) DO NOTHING`, a.SKU, a.Warehouse, now); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO inventory_stock (sku, warehouse, on_hand, reserved, updated_at, low_stock_threshold)
+			SELECT $1, $2, 0, 0, $3, low_stock_threshold FROM inventory_skus WHERE sku = $1
+			ON CONFLICT (sku, warehouse) DO NOTHING`, a.SKU, a.Warehouse, now); err != nil {
 			return fmt.Errorf("adjust %s: %w", a.SKU, err)
 		}
 		var old, reserved int64

@@ -24,33 +24,25 @@ func (c *Core) Reserve(ctx context.Context, orderID string, lines []Line, ttl ti
 		return Reservation{}, err
 	}
 	var out Reservation
-	err := c.d.InTx(ctx, func(tx *db.Tx) error {
-		prev, found, err := getReservation(ctx, tx, orderID)
-		if err != nil {
-			return err
-		}
-		if found {
-			if prev.Status != Held || !sameLines(prev.Lines, lines) {
-				return ErrReservationExists
-			}
-			out = prev
-			return nil
-		}
+	err := c.d.InTx(ctx, func(tx *db.Tx) (err error) {
 		out, err = c.hold(ctx, tx, orderID, lines, ttl)
 		return err
 	})
-	if err != nil && db.IsUniqueViolation(err) {
-		// Another call for the same order committed first; answer as if this one came second.
-		prev, rerr := c.Reservation(ctx, orderID)
-		if rerr == nil && prev.Status == Held && sameLines(prev.Lines, lines) {
-			return prev, nil
-		}
+	if err == nil {
+		return out, nil
+	}
+	// The order may hold a reservation already (a retried saga step): then the insert collided,
+	// or its own held units made the stock look short. Looking only after a failure keeps the
+	// common path to the writes alone.
+	prev, found, rerr := getReservation(ctx, c.d, orderID)
+	switch {
+	case rerr != nil || !found:
+		return Reservation{}, err
+	case prev.Status == Held && sameLines(prev.Lines, lines):
+		return prev, nil
+	default:
 		return Reservation{}, ErrReservationExists
 	}
-	if err != nil {
-		return Reservation{}, err
-	}
-	return out, nil
 }
 
 // hold takes the stock for every line in tx and records the reservation.
@@ -67,13 +59,15 @@ func (c *Core) hold(ctx context.Context, tx *db.Tx, orderID string, lines []Line
 	delta := make(map[string]int64, len(lines))
 	for _, i := range order {
 		l := lines[i]
-		w, err := reserveLine(ctx, tx, l, ms(now))
+		w, near, err := reserveLine(ctx, tx, l, ms(now))
 		if err != nil {
 			return Reservation{}, err
 		}
 		if w != "" {
 			held[i].Warehouse = w
-			delta[l.SKU] -= l.Quantity
+			if near { // only then can the SKU's in_stock or low_stock have flipped
+				delta[l.SKU] -= l.Quantity
+			}
 			continue
 		}
 		avail, known, err := availableIn(ctx, tx, l)
@@ -111,56 +105,62 @@ func (c *Core) hold(ctx context.Context, tx *db.Tx, orderID string, lines []Line
 }
 
 // reserveLine holds l in its warehouse, or with none named in DefaultWarehouse or else the first
-// other warehouse that has it all. It returns the warehouse, or "" when none could.
-func reserveLine(ctx context.Context, tx *db.Tx, l Line, now int64) (string, error) {
+// other warehouse that has it all. It returns the warehouse, or "" when none could, and whether
+// what is left there is at or below the SKU's low-stock threshold.
+func reserveLine(ctx context.Context, tx *db.Tx, l Line, now int64) (string, bool, error) {
 	first := l.Warehouse
 	if first == "" {
 		first = DefaultWarehouse
 	}
-	ok, err := take(ctx, tx, l.SKU, first, l.Quantity, now)
+	ok, near, err := take(ctx, tx, l.SKU, first, l.Quantity, now)
 	if ok || err != nil || l.Warehouse != "" {
-		return cond(ok, first), err
+		return cond(ok, first), near, err
 	}
 	rows, err := tx.QueryContext(ctx, `SELECT warehouse FROM inventory_stock
 		WHERE sku = $1 AND warehouse <> $2 AND on_hand - reserved >= $3 ORDER BY warehouse`,
 		l.SKU, DefaultWarehouse, l.Quantity)
 	if err != nil {
-		return "", fmt.Errorf("reserve %s: %w", l.SKU, err)
+		return "", false, fmt.Errorf("reserve %s: %w", l.SKU, err)
 	}
 	var candidates []string
 	for rows.Next() {
 		var w string
 		if err := rows.Scan(&w); err != nil {
 			rows.Close()
-			return "", fmt.Errorf("reserve %s: %w", l.SKU, err)
+			return "", false, fmt.Errorf("reserve %s: %w", l.SKU, err)
 		}
 		candidates = append(candidates, w)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return "", fmt.Errorf("reserve %s: %w", l.SKU, err)
+		return "", false, fmt.Errorf("reserve %s: %w", l.SKU, err)
 	}
 	for _, w := range candidates {
 		// The candidate was read without a lock; take re-checks under one.
-		if ok, err := take(ctx, tx, l.SKU, w, l.Quantity, now); ok || err != nil {
-			return cond(ok, w), err
+		if ok, near, err := take(ctx, tx, l.SKU, w, l.Quantity, now); ok || err != nil {
+			return cond(ok, w), near, err
 		}
 	}
-	return "", nil
+	return "", false, nil
 }
 
-// take reserves q units of sku in warehouse w if that many are available there.
-func take(ctx context.Context, tx *db.Tx, sku, w string, q, now int64) (bool, error) {
-	res, err := tx.ExecContext(ctx, `UPDATE inventory_stock SET reserved = reserved + $1, updated_at = $2
-		WHERE sku = $3 AND warehouse = $4 AND on_hand - reserved >= $1`, q, now, sku, w)
-	if err != nil {
-		return false, fmt.Errorf("reserve %s: %w", sku, err)
+// take reserves q units of sku in warehouse w if that many are available there. near reports
+// whether the warehouse has at most the SKU's low-stock threshold left: the SKU's total is at
+// least that, so when it is above the threshold no flag can have flipped and the reservation
+// needs no stock totals read.
+func take(ctx context.Context, tx *db.Tx, sku, w string, q, now int64) (ok, near bool, err error) {
+	var left, threshold int64
+	err = tx.QueryRowContext(ctx, `UPDATE inventory_stock SET reserved = reserved + $1, updated_at = $2
+		WHERE sku = $3 AND warehouse = $4 AND on_hand - reserved >= $1
+		RETURNING on_hand - reserved, low_stock_threshold`,
+		q, now, sku, w).Scan(&left, &threshold)
+	if isNoRows(err) {
+		return false, false, nil
 	}
-	n, err := res.RowsAffected()
 	if err != nil {
-		return false, fmt.Errorf("reserve %s: %w", sku, err)
+		return false, false, fmt.Errorf("reserve %s: %w", sku, err)
 	}
-	return n == 1, nil
+	return true, left <= threshold, nil
 }
 
 // availableIn reports what is available for l (in its warehouse, or the best single warehouse)

@@ -275,3 +275,31 @@ func TestLastUnitsSoldOnce(t *testing.T) {
 		}
 	})
 }
+
+// TestReservePublishesLowStockFlip checks that a reservation crossing the SKU's own threshold (set
+// before its second warehouse existed) publishes stock.changed, and one that flips nothing does not.
+func TestReservePublishesLowStockFlip(t *testing.T) {
+	t.Parallel()
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		c, _ := newCore(t, d)
+		ctx := context.Background()
+		ten := int64(10)
+		if _, err := c.Adjust(staff(), Adjustment{SKU: "A", OnHand: 0, Reason: "new", LowStockThreshold: &ten}); err != nil {
+			t.Fatal(err)
+		}
+		stock(t, c, "A", "east", 14)
+		if _, err := c.Reserve(ctx, "o-1", []Line{{SKU: "A", Quantity: 2}}, DefaultTTL); err != nil {
+			t.Fatal(err)
+		}
+		if n := len(stockEvents(t, d)); n != 2 {
+			t.Fatalf("%d events after a reservation that flips nothing, want the 2 adjustments", n)
+		}
+		if _, err := c.Reserve(ctx, "o-2", []Line{{SKU: "A", Quantity: 3}}, DefaultTTL); err != nil {
+			t.Fatal(err)
+		}
+		evs := stockEvents(t, d)
+		if len(evs) != 3 || evs[2].Cause != "reserved" || !evs[2].LowStock || evs[2].Available != 9 {
+			t.Fatalf("events %+v, want a low-stock flip at 9 available", evs)
+		}
+	})
+}

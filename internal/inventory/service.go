@@ -34,8 +34,8 @@ type Service interface {
 	// Reserve holds every line for orderID until ttl has passed, or none of them: when one line
 	// cannot be held it returns ErrOutOfStock (naming each short line in Fields) or ErrUnknownSKU
 	// and holds nothing. Reserving again for the same order with the same lines returns the
-	// existing reservation (so a retried saga step holds stock once); other lines are
-	// ErrReservationExists.
+	// existing reservation while it is held (so a retried saga step holds stock once); other
+	// lines, or a reservation of that order no longer held, are ErrReservationExists.
 	Reserve(ctx context.Context, orderID string, lines []Line, ttl time.Duration) (Reservation, error)
 	// Release returns a held reservation's units to available. Releasing one already released or
 	// expired is a no-op; a committed one is ErrReservationCommitted.

@@ -81,6 +81,9 @@ func totals(ctx context.Context, q db.Querier, skus []string) (map[string]Stock,
 // publishFlips publishes stock.changed for each SKU whose in_stock or low_stock differs from what
 // it was before its available count moved by delta[sku] (after = before + delta).
 func (c *Core) publishFlips(ctx context.Context, tx *db.Tx, delta map[string]int64, cause string) error {
+	if len(delta) == 0 {
+		return nil
+	}
 	skus := make([]string, 0, len(delta))
 	for s := range delta {
 		skus = append(skus, s)

@@ -78,6 +78,10 @@ func (c *Core) Authorize(ctx context.Context, id string, card Card) (Intent, err
 		if err != nil {
 			return Intent{}, err
 		}
+		if now, err := c.Get(ctx, id); err != nil || now.Status != Voided {
+			return now, err // the racing authorization's result
+		}
+		return Intent{}, ErrInvalidState.WithMessage("The payment was cancelled.")
 	}
 	return c.Get(ctx, id)
 }
