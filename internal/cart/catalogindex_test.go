@@ -2,11 +2,13 @@ package cart
 
 import (
 	"context"
+	"encoding/json"
 	"testing"
 
 	"github.com/pasarhq/pasar/internal/catalog"
 	"github.com/pasarhq/pasar/internal/platform/db"
 	"github.com/pasarhq/pasar/internal/platform/db/dbtest"
+	"github.com/pasarhq/pasar/internal/platform/events"
 )
 
 func product(id string, version int64, status catalog.Status, variants ...catalog.Variant) catalog.Product {
@@ -83,6 +85,56 @@ func TestCatalogIndex(t *testing.T) {
 		}
 		if n, err := x.Fill(ctx, scan); err != nil || n != 0 {
 			t.Fatalf("second fill: %d, %v", n, err)
+		}
+	})
+}
+
+// TestCatalogIndexHandler feeds the index catalog events as the consumer delivers them, and
+// checks a cart shows the new price at its next read.
+func TestCatalogIndexHandler(t *testing.T) {
+	t.Parallel()
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		if _, err := db.Migrate(ctx, d, "cart", Migrations); err != nil {
+			t.Fatal(err)
+		}
+		x := NewCatalogIndex(d)
+		h := x.Handler()
+		deliver := func(typ string, version int, payload any) error {
+			data, _ := json.Marshal(payload)
+			return d.InTx(ctx, func(tx *db.Tx) error {
+				return h(ctx, tx, events.Event{ID: NewID(), Type: typ, Version: version, Data: data})
+			})
+		}
+		up := func(p catalog.Product) {
+			t.Helper()
+			if err := deliver(catalog.EventProductUpserted, catalog.EventVersion, catalog.ProductUpserted{Product: p}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		up(product("p1", 1, catalog.Active, catVariant("H-1", 1000)))
+		s := New(NewSQLStore(d), Options{Catalog: x, Pricing: testCalc})
+		c, _ := s.Create(ctx, "USD")
+		if _, err := s.AddItem(ctx, c.ID, "H-1", 1); err != nil {
+			t.Fatal(err)
+		}
+		up(product("p1", 2, catalog.Active, catVariant("H-1", 900)))
+		v, _ := s.Get(ctx, c.ID)
+		if it := v.Items[0]; it.UnitPrice.Amount != 900 || !it.PriceChanged || it.PreviousPrice.Amount != 1000 {
+			t.Fatalf("after price event: %+v", it)
+		}
+		if err := deliver(catalog.EventProductDeleted, catalog.EventVersion, catalog.ProductDeleted{ID: "p1", Version: 3}); err != nil {
+			t.Fatal(err)
+		}
+		v, _ = s.Get(ctx, c.ID)
+		if v.Items[0].Available || v.Totals.Subtotal != 0 {
+			t.Fatalf("after delete event: %+v %+v", v.Items[0], v.Totals)
+		}
+		if err := deliver(catalog.EventProductUpserted, catalog.EventVersion+1, catalog.ProductUpserted{}); err == nil {
+			t.Fatal("an event from a newer catalog was applied")
+		}
+		if err := deliver(catalog.EventProductUpserted, catalog.EventVersion, json.RawMessage(`"garbage"`)); err == nil {
+			t.Fatal("an undecodable event was applied")
 		}
 	})
 }
