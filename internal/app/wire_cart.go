@@ -3,6 +3,8 @@ package app
 import (
 	"context"
 	"fmt"
+	"log/slog"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -36,8 +38,12 @@ func (a *App) wireCart(ctx context.Context, stock cart.Stock) error {
 	}
 	a.consumers = append(a.consumers, c)
 
-	var carts cart.Store = cart.NewSQLStore(st.DB)
-	if a.cfg.RedisURL != "" {
+	var carts cart.Store
+	if a.cfg.RedisURL == "" {
+		sql := cart.NewSQLStore(st.DB)
+		a.sweepCarts(sql, log)
+		carts = sql
+	} else {
 		opt, err := redis.ParseURL(a.cfg.RedisURL)
 		if err != nil {
 			return fmt.Errorf("redis at %s: %w", config.Mask(a.cfg.RedisURL), err)
@@ -52,6 +58,34 @@ func (a *App) wireCart(ctx context.Context, stock cart.Stock) error {
 		DefaultCurrency: a.cfg.Currency}
 	cart.NewHandler(cart.New(carts, o)).Routes(a.router)
 	return nil
+}
+
+// sweepCarts deletes SQL carts idle longer than PASAR_CART_TTL, hourly, as Redis expires its own.
+// Every process may sweep: a cart is deleted once whoever gets there first.
+func (a *App) sweepCarts(st *cart.SQLStore, log *slog.Logger) {
+	a.bg.Add(1)
+	go func() {
+		defer a.bg.Done()
+		t := time.NewTicker(time.Hour)
+		defer t.Stop()
+		for {
+			n, err := st.DeleteIdle(a.bgCtx, time.Now().Add(-a.cfg.CartTTL), 1000)
+			switch {
+			case err != nil && a.bgCtx.Err() == nil:
+				log.Warn("sweep idle carts", "error", err)
+			case n > 0:
+				log.Info("idle carts deleted", "carts", n)
+			}
+			if n == 1000 {
+				continue // more to delete: go on without waiting
+			}
+			select {
+			case <-a.bgCtx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	}()
 }
 
 // cartPricing builds the pricing settings from the configuration.

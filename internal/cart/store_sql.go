@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/pasarhq/pasar/internal/platform/db"
 )
@@ -113,4 +114,16 @@ func (s *SQLStore) CustomerCart(ctx context.Context, customerID, currency string
 	}
 	return s.scan(s.d.QueryRowContext(ctx, `SELECT doc FROM carts WHERE customer_id = $1 AND currency = $2
 		ORDER BY updated_at DESC, id LIMIT 1`, customerID, currency))
+}
+
+// DeleteIdle removes carts nobody changed since before, at most limit of them, and returns how
+// many it removed. SQL carts do not expire by themselves as Redis ones do; the wiring calls this
+// periodically with the same TTL.
+func (s *SQLStore) DeleteIdle(ctx context.Context, before time.Time, limit int) (int64, error) {
+	res, err := s.d.ExecContext(ctx, `DELETE FROM carts WHERE id IN
+		(SELECT id FROM carts WHERE updated_at < $1 LIMIT $2)`, before.UnixMilli(), limit)
+	if err != nil {
+		return 0, fmt.Errorf("delete idle carts: %w", err)
+	}
+	return res.RowsAffected()
 }

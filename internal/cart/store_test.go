@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/pasarhq/pasar/internal/platform/db"
+	"github.com/pasarhq/pasar/internal/platform/db/dbtest"
 )
 
 // TestStoreContract runs the Store contract against every implementation.
@@ -172,4 +173,33 @@ func TestValidID(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestSQLDeleteIdle(t *testing.T) {
+	t.Parallel()
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		if _, err := db.Migrate(ctx, d, "cart", Migrations); err != nil {
+			t.Fatal(err)
+		}
+		st := NewSQLStore(d)
+		now := time.Now()
+		old := Cart{ID: NewID(), Currency: "USD", UpdatedAt: now.Add(-48 * time.Hour)}
+		fresh := Cart{ID: NewID(), Currency: "USD", UpdatedAt: now}
+		for _, c := range []Cart{old, fresh} {
+			if err := st.Create(ctx, c); err != nil {
+				t.Fatal(err)
+			}
+		}
+		n, err := st.DeleteIdle(ctx, now.Add(-24*time.Hour), 100)
+		if err != nil || n != 1 {
+			t.Fatalf("deleted %d, %v", n, err)
+		}
+		if _, err := st.Get(ctx, old.ID); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("idle cart kept: %v", err)
+		}
+		if _, err := st.Get(ctx, fresh.ID); err != nil {
+			t.Fatalf("fresh cart deleted: %v", err)
+		}
+	})
 }

@@ -115,7 +115,7 @@ func (c *Config) Settings() []Setting {
 		{"prices-include-tax", "PASAR_PRICES_INCLUDE_TAX", "catalog prices include tax (EU style) instead of tax added at checkout", Server, false, (*boolValue)(&c.PricesIncludeTax)},
 		{"tax-rates", "PASAR_TAX_RATES", "tax percent per country or region, e.g. DE=19,US-CA=7.25", Server, false, (*stringValue)(&c.TaxRates)},
 		{"shipping-methods", "PASAR_SHIPPING_METHODS", "shipping methods as JSON (see docs/PRICING.md); the first is the default", Server, false, (*stringValue)(&c.ShippingMethods)},
-		{"cart-ttl", "PASAR_CART_TTL", "how long a cart in Redis lives after its last change", Server, false, (*durationValue)(&c.CartTTL)},
+		{"cart-ttl", "PASAR_CART_TTL", "how long a cart lives after its last change (Redis expiry, hourly sweep in SQL)", Server, false, (*durationValue)(&c.CartTTL)},
 	}
 }
 
