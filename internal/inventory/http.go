@@ -17,12 +17,14 @@ type Handler struct {
 // NewHandler returns the HTTP API of svc.
 func NewHandler(svc Service) *Handler { return &Handler{svc: svc} }
 
-// Routes registers the public stock read and the admin API (which needs auth.InventoryWrite).
+// Routes registers the public stock reads, the admin API and the reservation API (both of which
+// need auth.InventoryWrite).
 func (h *Handler) Routes(r *httpx.Router) {
 	r.HandleFunc("GET /api/v1/inventory/{sku}", h.get)
 	r.Handle("PUT /api/v1/admin/inventory/{sku}", auth.RequireFunc(auth.InventoryWrite, h.adjust))
 	r.Handle("GET /api/v1/admin/inventory/{sku}", auth.RequireFunc(auth.InventoryWrite, h.adminGet))
 	r.Handle("GET /api/v1/admin/inventory/{sku}/adjustments", auth.RequireFunc(auth.InventoryWrite, h.adjustments))
+	h.internalRoutes(r)
 }
 
 // publicStock is what anyone may read about a SKU: its counts, without the per-warehouse split.

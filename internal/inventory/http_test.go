@@ -100,6 +100,8 @@ func TestHTTPRejects(t *testing.T) {
 	srv, iss := serve(t, c)
 	staffTok := iss.Token(t, auth.Staff)
 	good := `{"on_hand":1,"reason":"r"}`
+	reserve := `{"lines":[{"sku":"A","quantity":1}]}`
+	svcTok := iss.ServiceToken("order", auth.InventoryWrite)
 	tests := []struct {
 		name, method, path, token, body string
 		wantStatus                      int
@@ -118,6 +120,16 @@ func TestHTTPRejects(t *testing.T) {
 		{"unknown field", "PUT", "/api/v1/admin/inventory/A", staffTok, `{"on_hand":5,"reason":"r","qty":1}`, 400, "qty"},
 		{"malformed", "PUT", "/api/v1/admin/inventory/A", staffTok, `{"on_hand":`, 400, ""},
 		{"bad limit", "GET", "/api/v1/admin/inventory/A/adjustments?limit=0", staffTok, "", 422, "limit"},
+		{"available without sku", "GET", "/api/v1/inventory", "", "", 422, "sku"},
+		{"anonymous reserve", "PUT", "/api/v1/internal/inventory/reservations/o1", "", reserve, 401, ""},
+		{"customer reserve", "PUT", "/api/v1/internal/inventory/reservations/o1", iss.Token(t, auth.Customer), reserve, 403, ""},
+		{"customer release", "DELETE", "/api/v1/internal/inventory/reservations/o1", iss.Token(t, auth.Customer), "", 403, ""},
+		{"negative quantity", "PUT", "/api/v1/internal/inventory/reservations/o1", svcTok, `{"lines":[{"sku":"A","quantity":-1}]}`, 422, "lines[0].quantity"},
+		{"huge quantity", "PUT", "/api/v1/internal/inventory/reservations/o1", svcTok, `{"lines":[{"sku":"A","quantity":10000000}]}`, 422, "lines[0].quantity"},
+		{"no lines", "PUT", "/api/v1/internal/inventory/reservations/o1", svcTok, `{"lines":[]}`, 422, "lines"},
+		{"bad ttl", "PUT", "/api/v1/internal/inventory/reservations/o1", svcTok, `{"lines":[{"sku":"A","quantity":1}],"ttl_seconds":-5}`, 422, "ttl_seconds"},
+		{"unknown sku reserve", "PUT", "/api/v1/internal/inventory/reservations/o1", svcTok, reserve, 404, ""},
+		{"unknown reservation", "GET", "/api/v1/internal/inventory/reservations/o1", svcTok, "", 404, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

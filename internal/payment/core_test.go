@@ -3,6 +3,7 @@ package payment
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -262,6 +263,32 @@ func TestCreateIntent(t *testing.T) {
 					t.Fatalf("error %v, want invalid %s", err, tt.field)
 				}
 			})
+		}
+	})
+}
+
+func TestEventsPublished(t *testing.T) {
+	t.Parallel()
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		in := f.intent(t, 1500)
+		if _, err := f.Authorize(context.Background(), in.ID, Card{Number: CardInsufficientFunds}); !errors.Is(err, ErrInsufficientFunds) {
+			t.Fatal(err)
+		}
+		var raw string
+		if err := d.QueryRowContext(context.Background(), `SELECT payload FROM events_outbox WHERE type = $1`, EventFailed).Scan(&raw); err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range []string{`\"code\":\"insufficient_funds\"`, `\"order_id\":\"` + in.OrderID, `\"amount\":1500`} {
+			if !strings.Contains(raw, want) && !strings.Contains(raw, strings.ReplaceAll(want, `\"`, `"`)) {
+				t.Errorf("payment.failed payload %s lacks %s", raw, want)
+			}
+		}
+		if _, err := f.Authorize(context.Background(), in.ID, Card{Number: CardSucceeds}); err != nil {
+			t.Fatal(err)
+		}
+		if eventCount(t, d, EventAuthorized) != 1 || eventCount(t, d, EventFailed) != 1 {
+			t.Fatalf("authorized %d, failed %d; want 1 and 1", eventCount(t, d, EventAuthorized), eventCount(t, d, EventFailed))
 		}
 	})
 }
