@@ -30,6 +30,7 @@ var (
 // RetryAfter is the cause of ErrTooManyAttempts: how long the caller must wait.
 type RetryAfter time.Duration
 
+// Error says how long the lock lasts, for logs.
 func (r RetryAfter) Error() string { return fmt.Sprintf("locked for %s", time.Duration(r)) }
 
 // Seconds returns the wait in whole seconds, at least 1, for a Retry-After header.
