@@ -3,7 +3,6 @@ package search
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"maps"
 	"slices"
 	"strconv"
@@ -49,26 +48,36 @@ const (
 )
 
 // document turns a published product into the fields the index holds.
-func document(p catalog.Product, categoryPath []string) map[string]any {
+func document(p catalog.Product, categoryPath []string, rid uint32) map[string]any {
 	price := cheapest(p.Variants)
 	hit, _ := json.Marshal(Hit{
 		ID: p.ID, Slug: p.Slug, Title: p.Title, Brand: p.Brand, Price: price, Image: firstImage(p.Images),
 	})
-	attrs := attributes(p)
-	pairs := make([]string, 0, len(attrs))
-	facetPairs := make([]string, 0, len(attrs))
-	values := make([]string, 0, len(attrs))
-	for _, a := range attrs {
-		pairs = append(pairs, a.name+"="+a.value)
-		if a.facet {
-			facetPairs = append(facetPairs, a.name+"="+a.value)
-		}
-		values = append(values, a.value)
-	}
 	cats := categoryPath
 	if len(cats) == 0 {
 		cats = p.Categories
 	}
+	inStock := true // inventory does not publish stock yet; until it does, listed means buyable
+	rd := rowDoc{RID: rid, Price: price.Amount, Created: p.CreatedAt.UnixMilli(), InStock: inStock}
+	for _, c := range cats {
+		rd.Values = append(rd.Values, string(kindCategory)+c)
+	}
+	if p.Brand != "" {
+		rd.Values = append(rd.Values, string(kindBrand)+p.Brand)
+	}
+	rd.Values = append(rd.Values, string(kindBand)+bandOf(price.Amount))
+	attrs := attributes(p)
+	values := make([]string, 0, len(attrs))
+	for _, a := range attrs {
+		pair := a.name + "=" + a.value
+		values = append(values, a.value)
+		if a.facet {
+			rd.Values = append(rd.Values, string(kindAttr)+pair)
+		} else {
+			rd.Values = append(rd.Values, string(kindNumAttr)+pair)
+		}
+	}
+	row, _ := json.Marshal(rd)
 	desc := p.Description
 	if len(desc) > maxDescription {
 		desc = strings.ToValidUTF8(desc[:maxDescription], "")
@@ -79,22 +88,18 @@ func document(p catalog.Product, categoryPath []string) map[string]any {
 		fDescription: desc,
 		fAttrText:    strings.Join(values, " "),
 		fSuggest:     p.Title + " " + p.Brand,
-		fBrandKey:    p.Brand,
-		fCategory:    cats,
-		fAttr:        pairs,
-		fAttrFacet:   facetPairs,
-		fPriceBand:   bandOf(price.Amount),
-		fPrice:       float64(price.Amount),
-		fPriceSort:   sortKey(price.Amount),
-		fCreatedSort: sortKey(p.CreatedAt.UnixMilli()),
-		fInStock:     true, // inventory does not publish stock yet; until it does, listed means buyable
 		fHit:         string(hit),
+		fRow:         string(row),
+		fRID:         strconv.FormatUint(uint64(rid), 36),
 	}
 }
 
-// sortKey writes n so that byte order is numeric order; negatives, which prices and dates
-// after 1970 never are, sort as zero.
-func sortKey(n int64) string { return fmt.Sprintf("%019d", max(n, 0)) }
+// rowOf reads back the table row document() stored.
+func rowOf(doc map[string]any) rowDoc {
+	var d rowDoc
+	_ = json.Unmarshal([]byte(doc[fRow].(string)), &d)
+	return d
+}
 
 // cheapest returns the lowest variant price, which is what a listing shows and filters on.
 func cheapest(vs []catalog.Variant) catalog.Money {

@@ -21,7 +21,7 @@ import (
 var schemaKey = []byte("pasar/schema")
 
 // schemaVersion changes whenever newMapping or document changes what is indexed.
-const schemaVersion = "3"
+const schemaVersion = "6"
 
 // Options tunes an Index.
 type Options struct {
@@ -38,6 +38,7 @@ type Index struct {
 	idx    bleve.Index
 	log    *slog.Logger
 	facets *facetCache
+	tab    *table
 	mu     sync.Mutex // serialises the version check and write of Upsert and Delete
 	// created is set when Open found no index and made an empty one.
 	created bool
@@ -54,6 +55,10 @@ func Open(path string, o Options) (*Index, error) {
 	}
 	x := newIndex(idx, o)
 	x.created = errors.Is(statErr, os.ErrNotExist)
+	if err := x.tab.load(idx); err != nil {
+		idx.Close()
+		return nil, fmt.Errorf("load search index %s: %w", path, err)
+	}
 	return x, nil
 }
 
@@ -64,7 +69,7 @@ func newIndex(idx bleve.Index, o Options) *Index {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Index{idx: idx, log: o.Logger, facets: newFacetCache(o.FacetTTL, 1024)}
+	return &Index{idx: idx, log: o.Logger, facets: newFacetCache(o.FacetTTL, 1024), tab: newTable()}
 }
 
 // openBleve opens or creates a Bleve index at path and checks its schema. Each batch written to
@@ -144,23 +149,31 @@ func (x *Index) Delete(ctx context.Context, q db.Querier, ev catalog.ProductDele
 	if err != nil || (ok && (v > ev.Version || (v == ev.Version && deleted))) {
 		return false, err
 	}
-	if err := x.idx.Delete(ev.ID); err != nil {
-		return false, fmt.Errorf("delete product %s: %w", ev.ID, err)
+	if err := x.remove(ev.ID); err != nil {
+		return false, err
 	}
 	return true, setVersion(ctx, q, ev.ID, ev.Version, true)
 }
 
-// put writes the product to the index as it is, or removes it if it is not active.
+// put writes the product to the index and the table as it is, or removes it if it is not active.
 func (x *Index) put(ev catalog.ProductUpserted) error {
 	p := ev.Product
-	var err error
-	if p.Status == catalog.Active {
-		err = x.idx.Index(p.ID, document(p, ev.CategoryPath))
-	} else {
-		err = x.idx.Delete(p.ID)
+	if p.Status != catalog.Active {
+		return x.remove(p.ID)
 	}
-	if err != nil {
+	doc := document(p, ev.CategoryPath, x.tab.reserve(p.ID))
+	if err := x.idx.Index(p.ID, doc); err != nil {
 		return fmt.Errorf("index product %s: %w", p.ID, err)
 	}
+	x.tab.set(p.ID, rowOf(doc))
+	return nil
+}
+
+// remove deletes the product from the index and the table.
+func (x *Index) remove(id string) error {
+	if err := x.idx.Delete(id); err != nil {
+		return fmt.Errorf("delete product %s: %w", id, err)
+	}
+	x.tab.remove(id)
 	return nil
 }

@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/pasarhq/pasar/internal/catalog"
 	"github.com/pasarhq/pasar/internal/platform/db"
@@ -100,4 +102,44 @@ func TestReopen(t *testing.T) {
 	if n, _ := x.DocCount(); n != uint64(len(fixtures())) {
 		t.Errorf("after reopening %d products, want %d", n, len(fixtures()))
 	}
+}
+
+// TestTableFollowsWrites checks the in-memory table that filters, facets and sorts stays in step
+// with removals and re-adds, and is rebuilt from the index on reopening.
+func TestTableFollowsWrites(t *testing.T) {
+	t.Parallel()
+	path := t.TempDir() + "/search"
+	x, err := Open(path, Options{FacetTTL: time.Nanosecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fill(t, x, fixtures())
+	for _, id := range []string{"p1", "p7", "p4"} {
+		if err := x.remove(id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check := func(x *Index, want []string, brands string) {
+		t.Helper()
+		res, err := x.Search(context.Background(), Query{Sort: SortPriceAsc})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b []string
+		for _, v := range res.Facets.Brands {
+			b = append(b, fmt.Sprintf("%s:%d", v.Value, v.Count))
+		}
+		if got := ids(res); !slices.Equal(got, want) || strings.Join(b, " ") != brands {
+			t.Errorf("hits %v brands %v, want %v %s", got, b, want, brands)
+		}
+	}
+	check(x, []string{"p6", "p5", "p2", "p3"}, "Fjell:2 Novatek:1 Stride:1")
+	fill(t, x, fixtures()[:1])
+	check(x, []string{"p6", "p5", "p1", "p2", "p3"}, "Fjell:2 Stride:2 Novatek:1")
+	x.Close()
+	if x, err = Open(path, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	check(x, []string{"p6", "p5", "p1", "p2", "p3"}, "Fjell:2 Stride:2 Novatek:1")
 }

@@ -63,7 +63,7 @@ func Rebuild(ctx context.Context, path string, src Scanner, d *db.DB, progress f
 // load writes every product src lists into idx in batches, and returns their versions.
 func load(ctx context.Context, idx bleve.Index, src Scanner, progress func(int)) ([]versionRow, error) {
 	var versions []versionRow
-	after := ""
+	after, rid := "", uint32(0)
 	for {
 		page, err := src.ScanProducts(ctx, after, rebuildBatch)
 		if err != nil {
@@ -76,9 +76,10 @@ func load(ctx context.Context, idx bleve.Index, src Scanner, progress func(int))
 		for _, ev := range page {
 			p := ev.Product
 			if p.Status == catalog.Active {
-				if err := b.Index(p.ID, document(p, ev.CategoryPath)); err != nil {
+				if err := b.Index(p.ID, document(p, ev.CategoryPath, rid)); err != nil {
 					return versions, fmt.Errorf("index product %s: %w", p.ID, err)
 				}
+				rid++
 			}
 			versions = append(versions, versionRow{p.ID, p.Version, p.Status != catalog.Active})
 			after = p.ID

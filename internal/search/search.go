@@ -5,144 +5,197 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/blevesearch/bleve/v2"
-	"github.com/blevesearch/bleve/v2/search/query"
+	"github.com/blevesearch/bleve/v2/search"
+	index "github.com/blevesearch/bleve_index_api"
 )
 
 // fuzzyBelow is how few exact matches count as "little": below it, Search tries again allowing
 // one typo per long word.
 const fuzzyBelow = 3
 
-// Facet request names and how many values each returns.
-const (
-	facetCategory = "category"
-	facetBrand    = "brand"
-	facetPrice    = "price"
-	facetAttr     = "attr"
-	facetSize     = 50
-	attrFacetSize = 200
-)
+// facetSize is how many values the category, brand and each attribute facet return.
+const facetSize = 50
 
 // Search runs q: exact words first, and one typo per long word only when exact words find
-// fewer than fuzzyBelow products. Facets come from the cache when the same words and filters were
-// counted a moment ago.
+// fewer than fuzzyBelow products. Bleve finds the text matches (with the filters); counting
+// facets and ordering the page read the in-memory table. A query without text does not touch
+// Bleve until it loads the page's hits. Facets come from the cache when the same words and
+// filters were counted a moment ago.
 func (x *Index) Search(ctx context.Context, q Query) (Result, error) {
 	if err := q.Validate(); err != nil {
 		return Result{}, err
 	}
 	terms := x.terms(q.Text)
-	filters := filterQuery(q)
 	key := cacheKey(terms, q)
 	cached, hit := x.facets.get(key)
 
-	fuzzy := hit && cached.fuzzy
-	res, err := x.run(ctx, q, fullQuery(terms, fuzzy, filters), !hit)
+	r, err := x.reader()
 	if err != nil {
 		return Result{}, err
 	}
-	if !hit && res.Total < fuzzyBelow && canFuzz(terms) {
+	defer r.Close()
+	x.tab.mu.RLock()
+	defer x.tab.mu.RUnlock()
+
+	fuzzy := hit && cached.fuzzy
+	c, err := x.collect(ctx, r, q, terms, fuzzy, !hit)
+	if err != nil {
+		return Result{}, err
+	}
+	if !hit && c.total < fuzzyBelow && canFuzz(terms) {
 		fuzzy = true
-		if res, err = x.run(ctx, q, fullQuery(terms, true, filters), true); err != nil {
+		if c, err = x.collect(ctx, r, q, terms, true, true); err != nil {
 			return Result{}, err
 		}
 	}
-	out := Result{Total: res.Total, Page: q.Page, PageSize: q.PageSize, Fuzzy: fuzzy, Hits: hits(res)}
+	out := Result{Total: c.total, Page: q.Page, PageSize: q.PageSize, Fuzzy: fuzzy}
+	if out.Hits, err = hits(r, c.page(q)); err != nil {
+		return Result{}, err
+	}
 	if hit {
 		out.Facets = cached.facets
 	} else {
-		out.Facets = facets(res)
+		out.Facets = x.tab.facets(c.counts)
 		x.facets.put(key, facetEntry{facets: out.Facets, fuzzy: fuzzy})
 	}
 	return out, nil
 }
 
-// run asks the index for one page of qq, with facets when withFacets is set.
-func (x *Index) run(ctx context.Context, q Query, qq query.Query, withFacets bool) (*bleve.SearchResult, error) {
-	req := bleve.NewSearchRequestOptions(qq, q.PageSize, (q.Page-1)*q.PageSize, false)
-	req.Fields = []string{fHit}
-	// One sort key each: a tie-breaker such as _id would be read for every match, not just the
-	// page, and costs more than the rest of the search.
-	switch {
-	case q.Sort == SortPriceAsc:
-		req.SortBy([]string{fPriceSort})
-	case q.Sort == SortPriceDesc:
-		req.SortBy([]string{"-" + fPriceSort})
-	case q.Sort == SortNewest || strings.TrimSpace(q.Text) == "":
-		req.SortBy([]string{"-" + fCreatedSort})
-	default:
-		req.SortBy([]string{"-_score"})
+func (x *Index) reader() (index.IndexReader, error) {
+	adv, err := x.idx.Advanced()
+	if err != nil {
+		return nil, err
 	}
-	if q.Sort != SortRelevance || strings.TrimSpace(q.Text) == "" {
-		req.Score = bleve.ScoreNone // the order ignores scores, so do not compute them
+	return adv.Reader()
+}
+
+// collect gathers every match of q; the caller holds x.tab.mu for reading.
+func (x *Index) collect(ctx context.Context, r index.IndexReader, q Query, terms []term, fuzzy, withFacets bool) (*collector, error) {
+	c := newCollector(q, len(terms) > 0, withFacets, len(x.tab.values))
+	f := x.tab.compileFilter(q)
+	if f.none {
+		return c, nil
 	}
-	if withFacets {
-		req.AddFacet(facetCategory, bleve.NewFacetRequest(fCategory, facetSize))
-		req.AddFacet(facetBrand, bleve.NewFacetRequest(fBrandKey, facetSize))
-		req.AddFacet(facetPrice, bleve.NewFacetRequest(fPriceBand, len(priceBands)))
-		req.AddFacet(facetAttr, bleve.NewFacetRequest(fAttrFacet, attrFacetSize))
+	if len(terms) == 0 {
+		for i, row := range x.tab.rows {
+			if i%4096 == 0 && ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			if row.live && f.match(row) {
+				c.add(x.tab.docs[i], row, 0)
+			}
+		}
+		return c, nil
 	}
-	res, err := x.idx.SearchInContext(ctx, req)
+	dv, err := r.DocValueReader([]string{fRID})
 	if err != nil {
 		return nil, fmt.Errorf("search: %w", err)
 	}
-	return res, nil
+	opts := search.SearcherOptions{}
+	if q.Sort != SortRelevance {
+		opts.Score = bleve.ScoreNone // the order ignores scores, so do not compute them
+	}
+	// Bleve matches the text only; the filters are checked on the table, which is cheaper than
+	// Bleve's range and term filters.
+	s, err := textQuery(terms, fuzzy).Searcher(ctx, r, x.idx.Mapping(), opts)
+	if err != nil {
+		return nil, fmt.Errorf("search: %w", err)
+	}
+	defer s.Close()
+	sctx := &search.SearchContext{DocumentMatchPool: search.NewDocumentMatchPool(s.DocumentMatchPoolSize(), 0), IndexReader: r}
+	for n := 1; ; n++ {
+		if n%4096 == 0 && ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		dm, err := s.Next(sctx)
+		if err != nil {
+			return nil, fmt.Errorf("search: %w", err)
+		}
+		if dm == nil {
+			return c, nil
+		}
+		rid := -1
+		err = dv.VisitDocValues(dm.IndexInternalID, func(_ string, term []byte) {
+			if n, err := strconv.ParseUint(string(term), 36, 32); err == nil {
+				rid = int(n)
+			}
+		})
+		if err != nil {
+			return nil, fmt.Errorf("search: %w", err)
+		}
+		// A product written a moment ago may be in the index before its row is filled; it is
+		// found by the next search.
+		if rid >= 0 && rid < len(x.tab.rows) && x.tab.rows[rid].live && f.match(x.tab.rows[rid]) {
+			c.add(x.tab.docs[rid], x.tab.rows[rid], dm.Score)
+		}
+		sctx.DocumentMatchPool.Put(dm)
+	}
 }
 
-func hits(res *bleve.SearchResult) []Hit {
-	out := make([]Hit, 0, len(res.Hits))
-	for _, d := range res.Hits {
-		var h Hit
-		if s, ok := d.Fields[fHit].(string); ok {
-			_ = json.Unmarshal([]byte(s), &h) // written by document; a bad one still shows its id
+// hits loads the stored summaries of the page's products.
+func hits(r index.IndexReader, page []candidate) ([]Hit, error) {
+	out := make([]Hit, 0, len(page))
+	for _, c := range page {
+		raw, err := storedField(r, c.id, fHit)
+		if err != nil {
+			return nil, fmt.Errorf("search: load %s: %w", c.id, err)
 		}
-		h.ID = d.ID
-		h.Score = d.Score
+		var h Hit
+		_ = json.Unmarshal(raw, &h) // written by document; a bad one still shows its id
+		h.ID, h.Score = c.id, c.score
 		out = append(out, h)
 	}
-	return out
+	return out, nil
 }
 
-func facets(res *bleve.SearchResult) Facets {
-	f := Facets{
-		Categories: []FacetValue{}, Brands: []FacetValue{}, Prices: []FacetValue{},
-		Attributes: map[string][]FacetValue{},
-	}
-	terms := func(name string) []FacetValue {
-		fr := res.Facets[name]
-		if fr == nil || fr.Terms == nil {
-			return []FacetValue{}
+// facets turns value counts into the facets; the caller holds t.mu for reading.
+func (t *table) facets(counts []int) Facets {
+	f := Facets{Categories: []FacetValue{}, Brands: []FacetValue{}, Prices: []FacetValue{}, Attributes: map[string][]FacetValue{}}
+	bands := map[string]int{}
+	for id, n := range counts {
+		if n == 0 {
+			continue
 		}
-		out := []FacetValue{}
-		for _, t := range fr.Terms.Terms() {
-			out = append(out, FacetValue{Value: t.Term, Count: t.Count})
+		v := t.values[id]
+		kind, value := v[0], v[1:]
+		switch kind {
+		case kindCategory:
+			f.Categories = append(f.Categories, FacetValue{Value: value, Count: n})
+		case kindBrand:
+			f.Brands = append(f.Brands, FacetValue{Value: value, Count: n})
+		case kindBand:
+			bands[value] = n
+		case kindAttr:
+			if name, val, ok := strings.Cut(value, "="); ok {
+				f.Attributes[name] = append(f.Attributes[name], FacetValue{Value: val, Count: n})
+			}
 		}
-		return out
 	}
-	f.Categories = terms(facetCategory)
-	f.Brands = terms(facetBrand)
-	counts := map[string]int{}
-	for _, v := range terms(facetPrice) {
-		counts[v.Value] = v.Count
+	top := func(vs []FacetValue) []FacetValue {
+		slices.SortFunc(vs, func(a, b FacetValue) int {
+			if a.Count != b.Count {
+				return b.Count - a.Count
+			}
+			return strings.Compare(a.Value, b.Value)
+		})
+		return vs[:min(len(vs), facetSize)]
+	}
+	f.Categories, f.Brands = top(f.Categories), top(f.Brands)
+	for name, vs := range f.Attributes {
+		f.Attributes[name] = top(vs)
 	}
 	for _, b := range priceBands {
-		if n := counts[b.Key]; n > 0 {
+		if n := bands[b.Key]; n > 0 {
 			fv := FacetValue{Value: b.Key, Count: n, Min: &b.Min}
 			if b.Max > 0 {
 				fv.Max = &b.Max
 			}
 			f.Prices = append(f.Prices, fv)
 		}
-	}
-	for _, v := range terms(facetAttr) {
-		name, value, ok := strings.Cut(v.Value, "=")
-		if ok {
-			f.Attributes[name] = append(f.Attributes[name], FacetValue{Value: value, Count: v.Count})
-		}
-	}
-	for _, vs := range f.Attributes {
-		slices.SortStableFunc(vs, func(a, b FacetValue) int { return b.Count - a.Count })
 	}
 	return f
 }

@@ -1,0 +1,175 @@
+package search
+
+import (
+	"container/heap"
+	"slices"
+	"strings"
+)
+
+// filter is Query's filters resolved against the table.
+type filter struct {
+	groups   [][]uint32 // each must share a value with the row
+	priceMin *int64
+	priceMax *int64
+	inStock  *bool
+	none     bool // a filter value nothing has: no product can match
+}
+
+// compileFilter resolves q's filters; the caller holds t.mu for reading.
+func (t *table) compileFilter(q Query) filter {
+	f := filter{priceMin: q.PriceMin, priceMax: q.PriceMax, inStock: q.InStock}
+	group := func(vals []string) {
+		if len(vals) == 0 {
+			return
+		}
+		var g []uint32
+		for _, v := range vals {
+			if n, ok := t.ids[v]; ok {
+				g = append(g, n)
+			}
+		}
+		if len(g) == 0 {
+			f.none = true
+		}
+		f.groups = append(f.groups, g)
+	}
+	prefixed := func(kind byte, vs []string) []string {
+		out := make([]string, len(vs))
+		for i, v := range vs {
+			out[i] = string(kind) + v
+		}
+		return out
+	}
+	group(prefixed(kindCategory, q.Categories))
+	group(prefixed(kindBrand, q.Brands))
+	for name, vs := range q.Attributes {
+		var all []string
+		for _, v := range vs {
+			pair := strings.ToLower(name) + "=" + strings.ToLower(strings.TrimSpace(v))
+			all = append(all, string(kindAttr)+pair, string(kindNumAttr)+pair)
+		}
+		if len(vs) > 0 {
+			group(all)
+		}
+	}
+	return f
+}
+
+func (f *filter) match(r row) bool {
+	if f.none {
+		return false
+	}
+	if f.priceMin != nil && r.price < *f.priceMin || f.priceMax != nil && r.price > *f.priceMax {
+		return false
+	}
+	if f.inStock != nil && r.inStock != *f.inStock {
+		return false
+	}
+	for _, g := range f.groups {
+		hit := false
+		for _, v := range r.vals {
+			if slices.Contains(g, v) {
+				hit = true
+				break
+			}
+		}
+		if !hit {
+			return false
+		}
+	}
+	return true
+}
+
+// candidate is a match competing for a place on the page.
+type candidate struct {
+	id    string
+	score float64
+	key   int64 // price or creation time, as the sort needs
+}
+
+// collector counts facet values over every match and keeps the best k for the page.
+type collector struct {
+	sort   Sort
+	byText bool // relevance among text matches; otherwise relevance means newest
+	k      int
+	counts []int // by value id; nil when facets come from the cache
+	total  uint64
+	best   worstFirst
+}
+
+func newCollector(q Query, byText, withFacets bool, values int) *collector {
+	c := &collector{sort: q.Sort, byText: byText, k: q.Page * q.PageSize}
+	c.best.c = c
+	if withFacets {
+		c.counts = make([]int, values)
+	}
+	return c
+}
+
+func (c *collector) add(id string, r row, score float64) {
+	c.total++
+	for _, v := range r.vals {
+		if int(v) < len(c.counts) {
+			c.counts[v]++
+		}
+	}
+	cand := candidate{id: id, score: score, key: r.created}
+	if c.sort == SortPriceAsc || c.sort == SortPriceDesc {
+		cand.key = r.price
+	}
+	if len(c.best.items) < c.k {
+		heap.Push(&c.best, cand)
+	} else if c.k > 0 && c.better(cand, c.best.items[0]) {
+		c.best.items[0] = cand
+		heap.Fix(&c.best, 0)
+	}
+}
+
+// better orders candidates for the page; ties go to the smaller id, so pages are stable.
+func (c *collector) better(a, b candidate) bool {
+	if c.sort == SortRelevance && c.byText && a.score != b.score {
+		return a.score > b.score
+	}
+	if a.key != b.key {
+		if c.sort == SortPriceAsc {
+			return a.key < b.key
+		}
+		return a.key > b.key // price descending, newest, and relevance ties
+	}
+	return a.id < b.id
+}
+
+// page returns the ids of the requested page, best first.
+func (c *collector) page(q Query) []candidate {
+	all := slices.Clone(c.best.items)
+	slices.SortFunc(all, func(a, b candidate) int {
+		if c.better(a, b) {
+			return -1
+		}
+		if c.better(b, a) {
+			return 1
+		}
+		return 0
+	})
+	from := (q.Page - 1) * q.PageSize
+	if from >= len(all) {
+		return nil
+	}
+	return all[from:min(from+q.PageSize, len(all))]
+}
+
+// worstFirst is a heap whose top is the worst candidate kept, the first to give way.
+type worstFirst struct {
+	c     *collector
+	items []candidate
+}
+
+func (h *worstFirst) Len() int           { return len(h.items) }
+func (h *worstFirst) Less(i, j int) bool { return h.c.better(h.items[j], h.items[i]) }
+func (h *worstFirst) Swap(i, j int)      { h.items[i], h.items[j] = h.items[j], h.items[i] }
+func (h *worstFirst) Push(x any)         { h.items = append(h.items, x.(candidate)) }
+func (h *worstFirst) Pop() any {
+	x := h.items[len(h.items)-1]
+	h.items = h.items[:len(h.items)-1]
+	return x
+}
