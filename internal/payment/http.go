@@ -14,8 +14,8 @@ type CallbackReceiver interface {
 	HandleCallback(ctx context.Context, provider, signature string, body []byte) (bool, error)
 }
 
-// Handler serves the payment service's HTTP API: provider callbacks, and intents for staff.
-// Payments are taken by the order service through the Service interface, not over this API.
+// Handler serves the payment service's HTTP API: provider callbacks, intents for staff, and the
+// internal API the order service takes payments through from another process (see Client).
 type Handler struct {
 	svc       Service
 	callbacks CallbackReceiver
@@ -27,11 +27,12 @@ func NewHandler(svc Service, cb CallbackReceiver) *Handler { return &Handler{svc
 // maxCallbackBody bounds a callback body; providers send small JSON documents.
 const maxCallbackBody = 64 << 10
 
-// Routes registers the callback endpoint (authenticated by signature, not by token) and the
-// staff read of an intent (auth.OrdersRead).
+// Routes registers the callback endpoint (authenticated by signature, not by token), the staff
+// read of an intent (auth.OrdersRead) and the internal API.
 func (h *Handler) Routes(r *httpx.Router) {
 	r.HandleFunc("POST /api/v1/payments/callbacks/{provider}", h.callback)
 	r.Handle("GET /api/v1/admin/payments/{id}", auth.RequireFunc(auth.OrdersRead, h.get))
+	h.internalRoutes(r)
 }
 
 func (h *Handler) callback(w http.ResponseWriter, r *http.Request) {

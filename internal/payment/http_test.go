@@ -153,3 +153,65 @@ func TestHTTPAdminGet(t *testing.T) {
 		})
 	}
 }
+
+func TestHTTPInternalRejects(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, dbtest.Open(t, db.SQLite))
+	srv, iss := serve(t, f)
+	in := f.authorized(t, 1000)
+	order := iss.ServiceToken("order", auth.OrdersManage)
+	base := srv.URL + "/api/v1/internal/payments/intents"
+	tests := []struct {
+		name, path, token, body string
+		wantStatus              int
+		wantField               string
+	}{
+		{"anonymous create", "", "", `{"order_id":"o","amount":1,"currency":"USD"}`, 401, ""},
+		{"customer create", "", iss.Token(t, auth.Customer), `{"order_id":"o","amount":1,"currency":"USD"}`, 403, ""},
+		{"negative amount", "", order, `{"order_id":"o","amount":-1,"currency":"USD"}`, 422, "amount"},
+		{"huge amount", "", order, `{"order_id":"o","amount":1e40,"currency":"USD"}`, 400, "amount"},
+		{"bad currency", "", order, `{"order_id":"o","amount":1,"currency":"usd"}`, 422, "currency"},
+		{"unknown field", "", order, `{"order_id":"o","amount":1,"currency":"USD","tip":5}`, 400, "tip"},
+		{"card as number", "/" + in.ID + "/authorize", order, `{"card_number":4242424242424242}`, 400, "card_number"},
+		{"unknown intent", "/pi_x/authorize", order, `{"card_number":"4242"}`, 404, ""},
+		{"negative capture", "/" + in.ID + "/capture", order, `{"amount":-5}`, 422, "amount"},
+		{"staff refund", "/" + in.ID + "/refund", iss.Token(t, auth.Staff), `{"amount":1}`, 403, ""},
+		{"order refund without permission", "/" + in.ID + "/refund", order, `{"amount":1}`, 403, ""},
+		{"refund of uncaptured", "/" + in.ID + "/refund", iss.Token(t, auth.Admin), `{"amount":1}`, 409, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			req, _ := http.NewRequest("POST", base+tt.path, strings.NewReader(tt.body))
+			req.Header.Set("Content-Type", "application/json")
+			if tt.token != "" {
+				req.Header.Set("Authorization", "Bearer "+tt.token)
+			}
+			code, p := send(t, req)
+			if code != tt.wantStatus {
+				t.Fatalf("status %d, want %d: %v", code, tt.wantStatus, p)
+			}
+			if tt.wantField != "" && !namesField(p, tt.wantField) {
+				t.Fatalf("problem %v does not name %s", p, tt.wantField)
+			}
+		})
+	}
+	// A declined card is a 402 problem the checkout can show.
+	fresh := f.intent(t, 700)
+	req, _ := http.NewRequest("POST", base+"/"+fresh.ID+"/authorize", strings.NewReader(`{"card_number":"4000000000000002"}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+order)
+	if code, p := send(t, req); code != 402 || p["code"] != "card_declined" {
+		t.Fatalf("declined: %d %v", code, p)
+	}
+}
+
+func namesField(p map[string]any, field string) bool {
+	errs, _ := p["errors"].([]any)
+	for _, e := range errs {
+		if m, _ := e.(map[string]any); m["field"] == field {
+			return true
+		}
+	}
+	return false
+}

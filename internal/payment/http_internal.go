@@ -1,0 +1,86 @@
+package payment
+
+import (
+	"net/http"
+
+	"github.com/pasarhq/pasar/internal/platform/auth"
+	"github.com/pasarhq/pasar/internal/platform/httpx"
+)
+
+// internalRoutes registers the API the order service takes payments through when the payment
+// service runs in another process. Taking payments needs auth.OrdersManage (the order service's
+// token); refunds need auth.PaymentsRefund, as in the core.
+func (h *Handler) internalRoutes(r *httpx.Router) {
+	manage := func(pattern string, f http.HandlerFunc) { r.Handle(pattern, auth.RequireFunc(auth.OrdersManage, f)) }
+	manage("POST /api/v1/internal/payments/intents", h.createIntent)
+	manage("POST /api/v1/internal/payments/intents/{id}/authorize", h.authorize)
+	manage("POST /api/v1/internal/payments/intents/{id}/capture", h.capture)
+	manage("POST /api/v1/internal/payments/intents/{id}/void", h.void)
+	r.Handle("POST /api/v1/internal/payments/intents/{id}/refund", auth.RequireFunc(auth.PaymentsRefund, h.refund))
+}
+
+// cardBody is a card on the wire. It is its own type because Card's JSON form hides the number.
+type cardBody struct {
+	Number   string `json:"card_number"`
+	ExpMonth int    `json:"exp_month,omitempty"`
+	ExpYear  int    `json:"exp_year,omitempty"`
+	CVC      string `json:"cvc,omitempty"`
+}
+
+// amountBody is the body of capture and refund.
+type amountBody struct {
+	Amount int64  `json:"amount"` // 0: all
+	Reason string `json:"reason,omitempty"`
+}
+
+func (h *Handler) createIntent(w http.ResponseWriter, r *http.Request) {
+	var in IntentRequest
+	if err := httpx.Decode(w, r, &in); err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	h.answer(w, r)(h.svc.CreateIntent(r.Context(), in))
+}
+
+func (h *Handler) authorize(w http.ResponseWriter, r *http.Request) {
+	var c cardBody
+	if err := httpx.Decode(w, r, &c); err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	card := Card{Number: c.Number, ExpMonth: c.ExpMonth, ExpYear: c.ExpYear, CVC: c.CVC}
+	h.answer(w, r)(h.svc.Authorize(r.Context(), r.PathValue("id"), card))
+}
+
+func (h *Handler) capture(w http.ResponseWriter, r *http.Request) {
+	var b amountBody
+	if err := httpx.Decode(w, r, &b); err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	h.answer(w, r)(h.svc.Capture(r.Context(), r.PathValue("id"), b.Amount))
+}
+
+func (h *Handler) void(w http.ResponseWriter, r *http.Request) {
+	h.answer(w, r)(h.svc.Void(r.Context(), r.PathValue("id")))
+}
+
+func (h *Handler) refund(w http.ResponseWriter, r *http.Request) {
+	var b amountBody
+	if err := httpx.Decode(w, r, &b); err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	h.answer(w, r)(h.svc.Refund(r.Context(), r.PathValue("id"), b.Amount, b.Reason))
+}
+
+// answer writes an intent, or the error that stopped it.
+func (h *Handler) answer(w http.ResponseWriter, r *http.Request) func(Intent, error) {
+	return func(in Intent, err error) {
+		if err != nil {
+			httpx.WriteError(w, r, err)
+			return
+		}
+		httpx.JSON(w, http.StatusOK, in)
+	}
+}
