@@ -47,8 +47,8 @@ func (s *Service) ApplyDiscount(ctx context.Context, id, code string) (View, err
 	if s.o.Discounts == nil {
 		return View{}, pricing.ErrDiscountUnknown
 	}
-	if code == "" || len(code) > 64 {
-		return View{}, invalid("code", "must be a discount code")
+	if !pricing.ValidCode(code) {
+		return View{}, invalid("code", "must be 1 to 64 letters, digits, '-' or '_'")
 	}
 	c, err := s.load(ctx, id)
 	if err != nil {

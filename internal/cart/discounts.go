@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
+	"github.com/pasarhq/pasar/internal/platform/apperr"
 	"github.com/pasarhq/pasar/internal/platform/db"
 	"github.com/pasarhq/pasar/internal/pricing"
 )
@@ -69,6 +71,9 @@ func scanDiscount(scan func(...any) error) (DiscountRecord, error) {
 
 // Get returns a discount code, or pricing.ErrDiscountUnknown.
 func (s *Discounts) Get(ctx context.Context, code string) (DiscountRecord, error) {
+	if !pricing.ValidCode(code) {
+		return DiscountRecord{}, pricing.ErrDiscountUnknown // no stored code has another shape
+	}
 	r, err := scanDiscount(s.d.QueryRowContext(ctx, discountColumns+` WHERE code = $1`, strings.ToUpper(code)).Scan)
 	if errors.Is(err, sql.ErrNoRows) {
 		return r, pricing.ErrDiscountUnknown
@@ -99,6 +104,9 @@ func (s *Discounts) List(ctx context.Context) ([]DiscountRecord, error) {
 
 // Delete removes a discount code and its counts.
 func (s *Discounts) Delete(ctx context.Context, code string) error {
+	if !pricing.ValidCode(code) {
+		return pricing.ErrDiscountUnknown
+	}
 	code = strings.ToUpper(code)
 	return s.d.InTx(ctx, func(tx *db.Tx) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM discount_codes WHERE code = $1`, code)
@@ -146,6 +154,12 @@ func (s *Discounts) Usable(ctx context.Context, code, customer string) (pricing.
 // succeeds, the others get pricing.ErrDiscountUsedUp or ErrDiscountCustomerMax. Redeeming
 // again for the same orderRef is a no-op, so a retried checkout counts once.
 func (s *Discounts) Redeem(ctx context.Context, code, customer, orderRef string) error {
+	if !pricing.ValidCode(code) {
+		return pricing.ErrDiscountUnknown
+	}
+	if !cleanText(customer) || !cleanText(orderRef) || orderRef == "" {
+		return apperr.Invalid(apperr.FieldError{Field: "customer", Detail: "customer and order must be valid UTF-8 text without NUL"})
+	}
 	code = strings.ToUpper(code)
 	return s.d.InTx(ctx, func(tx *db.Tx) error {
 		var perCustomer int64
@@ -183,4 +197,10 @@ func (s *Discounts) Redeem(ctx context.Context, code, customer, orderRef string)
 		}
 		return nil
 	})
+}
+
+// cleanText reports whether s can be stored as text on both engines (PostgreSQL rejects NUL and
+// invalid UTF-8), so such input is a 4xx, not a database error.
+func cleanText(s string) bool {
+	return utf8.ValidString(s) && !strings.ContainsRune(s, 0) && len(s) <= 320
 }

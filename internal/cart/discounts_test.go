@@ -89,6 +89,12 @@ func TestDiscountCodes(t *testing.T) {
 			if _, err := ds.Usable(ctx, "ONCE", "ann"); !errors.Is(err, pricing.ErrDiscountCustomerMax) {
 				t.Fatalf("usable: %v", err)
 			}
+			if err := ds.Redeem(ctx, "ONCE", "b\x00n", "o-4"); field(err) != "customer" {
+				t.Fatalf("NUL in customer: %v", err)
+			}
+			if err := ds.Redeem(ctx, "bad code!", "ben", "o-5"); !errors.Is(err, pricing.ErrDiscountUnknown) {
+				t.Fatalf("malformed code: %v", err)
+			}
 			if err := ds.Redeem(ctx, "ONCE", "ben", "o-3"); err != nil {
 				t.Fatal(err)
 			}

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -208,5 +209,45 @@ func TestHTTP(t *testing.T) {
 				t.Fatalf("delete again: %d", status)
 			}
 		})
+	})
+}
+
+// TestHTTPHostileText sends NUL bytes, invalid UTF-8 and oversized text wherever a client can put
+// text: every answer is a 4xx, on every store (PostgreSQL rejects such text with an error that
+// would otherwise be a 500).
+func TestHTTPHostileText(t *testing.T) {
+	t.Parallel()
+	storeKinds(t, func(t *testing.T, st Store, d *db.DB) {
+		a := newAPI(t, st, d)
+		_, c := a.do("POST", "/api/v1/carts", "", "")
+		id := c["id"].(string)
+		admin := a.iss.Token(t, auth.Admin)
+		hostile := []string{`\u0000`, "\xff\xfe", `A\u0000B`, strings.Repeat("x", 5000)}
+		for i, h := range hostile {
+			// Written into the JSON string as they are: \u0000 escapes and raw invalid bytes.
+			jh := []byte(`"` + h + `"`)
+			esc := strings.ReplaceAll(strings.ReplaceAll(h, `\u0000`, "%00"), "\xff\xfe", "%FF%FE")
+			cases := []struct{ method, path, token, body string }{
+				{"POST", "/api/v1/carts", "", `{"currency":` + string(jh) + `}`},
+				{"POST", "/api/v1/carts/" + id + "/items", "", `{"sku":` + string(jh) + `,"quantity":1}`},
+				{"PATCH", "/api/v1/carts/" + id + "/items/" + esc, "", `{"quantity":1}`},
+				{"DELETE", "/api/v1/carts/" + id + "/items/" + esc, "", ""},
+				{"GET", "/api/v1/carts/" + esc, "", ""},
+				{"POST", "/api/v1/carts/" + id + "/discount", "", `{"code":` + string(jh) + `}`},
+				{"PATCH", "/api/v1/carts/" + id, "", `{"country":` + string(jh) + `}`},
+				{"PATCH", "/api/v1/carts/" + id, "", `{"region":` + string(jh) + `}`},
+				{"PATCH", "/api/v1/carts/" + id, "", `{"shipping_method":` + string(jh) + `}`},
+				{"POST", "/api/v1/admin/discounts", admin, `{"code":` + string(jh) + `,"kind":"percent","percent":5}`},
+				{"POST", "/api/v1/admin/discounts", admin, `{"code":"OK` + strconv.Itoa(i) + `","kind":"fixed","amount_off":5,"currency":` + string(jh) + `}`},
+				{"GET", "/api/v1/admin/discounts/" + esc, admin, ""},
+				{"DELETE", "/api/v1/admin/discounts/" + esc, admin, ""},
+			}
+			for _, tc := range cases {
+				status, p := a.do(tc.method, tc.path, tc.token, tc.body)
+				if status < 400 || status >= 500 {
+					t.Errorf("%s %.80q %.80q: %d %v", tc.method, tc.path, tc.body, status, p)
+				}
+			}
+		}
 	})
 }

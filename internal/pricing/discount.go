@@ -77,7 +77,7 @@ func (d Discount) Amount(subtotal int64) (int64, error) {
 func (d Discount) Validate() []apperr.FieldError {
 	var errs []apperr.FieldError
 	bad := func(f, detail string) { errs = append(errs, apperr.FieldError{Field: f, Detail: detail}) }
-	if !validCode(d.Code) {
+	if !ValidCode(d.Code) {
 		bad("code", "must be 1 to 64 letters, digits, '-' or '_'")
 	}
 	switch d.Kind {
@@ -123,7 +123,9 @@ func (d Discount) Validate() []apperr.FieldError {
 // when summed over a basket.
 const MaxAmount = 1_000_000_000_000_000
 
-func validCode(s string) bool {
+// ValidCode reports whether s has the shape of a discount code or shipping method id: 1 to 64
+// ASCII letters, digits, '-' or '_'. Callers check it before a code reaches a store.
+func ValidCode(s string) bool {
 	if len(s) < 1 || len(s) > 64 {
 		return false
 	}

@@ -94,7 +94,7 @@ func ParseShipping(s string) ([]ShippingMethod, error) {
 	}
 	seen := map[string]bool{}
 	for _, m := range ms {
-		if m.ID == "" || seen[m.ID] || !validCode(m.ID) {
+		if m.ID == "" || seen[m.ID] || !ValidCode(m.ID) {
 			return nil, fmt.Errorf("shipping methods: id %q is empty, repeated or not letters, digits, '-' and '_'", m.ID)
 		}
 		seen[m.ID] = true
