@@ -36,6 +36,7 @@ type App struct {
 	verifier auth.Verifier                   // checks bearer tokens; nil serves everyone as anonymous
 	sessions func(http.Handler) http.Handler // browser sign-in, when identity runs in this process
 	auditor  auth.Auditor                    // the audit log, for services' admin writes
+	openapi  [][]byte                        // each wired service's OpenAPI document, for /openapi.json
 
 	nats *events.Embedded // nil when an external NATS is configured
 	bus  *events.Bus
@@ -83,7 +84,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (a *App, err 
 	if err := a.wireServices(ctx); err != nil {
 		return a, err
 	}
-	a.routeOperations()
+	if err := a.routeOperations(); err != nil {
+		return a, err
+	}
 	return a, nil
 }
 

@@ -1,7 +1,11 @@
 package app
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	_ "embed"
+	"encoding/hex"
 	"net/http"
 	"sort"
 	"strings"
@@ -10,15 +14,47 @@ import (
 
 	"github.com/pasarhq/pasar/internal/platform/httpx"
 	"github.com/pasarhq/pasar/internal/platform/observability"
+	"github.com/pasarhq/pasar/internal/platform/openapi"
 )
 
-// routeOperations adds the endpoints operators and orchestrators poll.
-func (a *App) routeOperations() {
+// operationsOpenAPI documents the routes this file adds.
+//
+//go:embed openapi.json
+var operationsOpenAPI []byte
+
+// routeOperations adds the endpoints operators and orchestrators poll, and /openapi.json: the
+// documents of the services wired so far merged with these routes' own. It runs after the
+// services are wired, so a document that conflicts with another stops the start.
+func (a *App) routeOperations() error {
 	a.router.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		httpx.JSON(w, http.StatusOK, map[string]string{"status": "alive"})
 	})
 	a.router.HandleFunc("GET /readyz", a.readyz)
 	a.router.Handle("GET /metrics", observability.MetricsHandler(a.registry))
+	doc, err := openapi.Merge(openapi.Info{Title: "Pasar", Version: "1",
+		Description: "The HTTP API of the services this process runs. Errors are application/problem+json (RFC 9457); " +
+			"money is integer minor units with an ISO 4217 currency."},
+		append(a.openapi, operationsOpenAPI)...)
+	if err != nil {
+		return err
+	}
+	a.router.Handle("GET /openapi.json", serveDocument(doc))
+	return nil
+}
+
+// serveDocument answers with doc, merged once at startup: the ETag is its hash, so a client
+// revalidates cheaply and sees a new document after a deploy.
+func serveDocument(doc []byte) http.Handler {
+	sum := sha256.Sum256(doc)
+	etag := `"` + hex.EncodeToString(sum[:12]) + `"`
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Type", "application/json")
+		h.Set("Cache-Control", "public, max-age=300")
+		h.Set("ETag", etag)
+		// ServeContent answers If-None-Match with 304, and HEAD and ranges as usual.
+		http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(doc))
+	})
 }
 
 // readyz runs every check at once, each bounded, and names the failing ones.

@@ -57,6 +57,7 @@ func (a *App) wireCart(ctx context.Context, stock cart.Stock) error {
 	o := cart.Options{Catalog: index, Stock: stock, Discounts: cart.NewDiscounts(st.DB), Pricing: calc,
 		DefaultCurrency: a.cfg.Currency}
 	cart.NewHandler(cart.New(carts, o)).Routes(a.router)
+	a.openapi = append(a.openapi, cart.OpenAPI)
 	return nil
 }
 

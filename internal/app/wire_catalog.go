@@ -31,6 +31,7 @@ func (a *App) wireCatalog(ctx context.Context) error {
 	}
 	a.consumers = append(a.consumers, c)
 	catalog.NewHandler(cache, catalog.HandlerOptions{}).Routes(a.router)
+	a.openapi = append(a.openapi, catalog.OpenAPI)
 
 	if a.cfg.Demo {
 		empty, err := core.Empty(ctx)

@@ -45,6 +45,7 @@ func (a *App) wireIdentity(ctx context.Context) error {
 		return fmt.Errorf("identity: %w", err)
 	}
 	identity.Routes(a.router, core)
+	a.openapi = append(a.openapi, identity.OpenAPI)
 	a.bg.Add(1)
 	go func() {
 		defer a.bg.Done()

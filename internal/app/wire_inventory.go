@@ -21,6 +21,7 @@ func (a *App) wireInventory(ctx context.Context) (inventory.Service, error) {
 	}
 	core := inventory.NewCore(st.DB, st.Outbox, inventory.Options{})
 	inventory.NewHandler(core).Routes(a.router)
+	a.openapi = append(a.openapi, inventory.OpenAPI)
 	log := a.log.With("service", "inventory")
 	a.bg.Add(1)
 	go func() {

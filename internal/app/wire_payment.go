@@ -17,5 +17,6 @@ func (a *App) wirePayment(ctx context.Context) (payment.Service, error) {
 	}
 	core := payment.NewCore(st.DB, st.Outbox, payment.Options{Logger: a.log.With("service", "payment")})
 	payment.NewHandler(core, core).Routes(a.router)
+	a.openapi = append(a.openapi, payment.OpenAPI)
 	return core, nil
 }

@@ -38,6 +38,7 @@ func (a *App) wireSearch(ctx context.Context) error {
 		return err
 	})
 	search.NewHandler(x).Routes(a.router)
+	a.openapi = append(a.openapi, search.OpenAPI)
 	return nil
 }
 

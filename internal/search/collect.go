@@ -55,7 +55,7 @@ func (t *table) compileFilter(q Query) filter {
 	return f
 }
 
-func (f *filter) match(r row) bool {
+func (f *filter) match(r *row) bool {
 	if f.none {
 		return false
 	}
@@ -106,7 +106,7 @@ func newCollector(q Query, byText, withFacets bool, values int) *collector {
 	return c
 }
 
-func (c *collector) add(id string, r row, score float64) {
+func (c *collector) add(id string, r *row, score float64) {
 	c.total++
 	for _, v := range r.vals {
 		if int(v) < len(c.counts) {

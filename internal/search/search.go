@@ -81,11 +81,13 @@ func (x *Index) collect(ctx context.Context, r index.IndexReader, q Query, terms
 		return c, nil
 	}
 	if len(terms) == 0 {
-		for i, row := range x.tab.rows {
+		// Newest rows are at the end, and newest first is the usual order: scanning backwards
+		// fills the page early, so later rows are turned away with a single comparison.
+		for i := len(x.tab.rows) - 1; i >= 0; i-- {
 			if i%4096 == 0 && ctx.Err() != nil {
 				return nil, ctx.Err()
 			}
-			if row.live && f.match(row) {
+			if row := &x.tab.rows[i]; row.live && f.match(row) {
 				c.add(x.tab.docs[i], row, 0)
 			}
 		}
@@ -129,8 +131,10 @@ func (x *Index) collect(ctx context.Context, r index.IndexReader, q Query, terms
 		}
 		// A product written a moment ago may be in the index before its row is filled; it is
 		// found by the next search.
-		if rid >= 0 && rid < len(x.tab.rows) && x.tab.rows[rid].live && f.match(x.tab.rows[rid]) {
-			c.add(x.tab.docs[rid], x.tab.rows[rid], dm.Score)
+		if rid >= 0 && rid < len(x.tab.rows) {
+			if row := &x.tab.rows[rid]; row.live && f.match(row) {
+				c.add(x.tab.docs[rid], row, dm.Score)
+			}
 		}
 		sctx.DocumentMatchPool.Put(dm)
 	}

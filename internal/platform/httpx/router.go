@@ -15,9 +15,10 @@ import (
 // plain text. The pattern "/" is taken by that fallback; register
 // "GET /{$}" for the root.
 type Router struct {
-	mux     *http.ServeMux
-	shadow  *http.ServeMux // same patterns, no fallback: tells 404 from 405
-	metrics *Metrics
+	mux      *http.ServeMux
+	shadow   *http.ServeMux // same patterns, no fallback: tells 404 from 405
+	metrics  *Metrics
+	patterns []string // as registered, for Routes
 }
 
 // NewRouter returns a Router that records into m (nil: no metrics).
@@ -35,6 +36,14 @@ func (rt *Router) Handle(pattern string, h http.Handler) {
 	rh := rt.wrap(route, method, h)
 	rt.mux.Handle(pattern, rh)
 	rt.shadow.Handle(pattern, rh)
+	rt.patterns = append(rt.patterns, pattern)
+}
+
+// Routes returns the registered patterns in registration order, so tests and tools can compare
+// what is served with what is documented. Like Handle, it belongs to startup: it is not safe to
+// call while routes are still being added.
+func (rt *Router) Routes() []string {
+	return append([]string(nil), rt.patterns...)
 }
 
 // HandleFunc registers f for pattern.

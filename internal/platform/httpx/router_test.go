@@ -182,3 +182,23 @@ func TestRouterNilMetrics(t *testing.T) {
 		})
 	}
 }
+
+func TestRouterRoutes(t *testing.T) {
+	t.Parallel()
+	r := httpx.NewRouter(nil)
+	if got := r.Routes(); len(got) != 0 {
+		t.Fatalf("new router lists %q; want nothing (the fallback is not a route)", got)
+	}
+	want := []string{"GET /api/v1/products/{id}", "POST /api/v1/carts", "/healthz"}
+	for _, p := range want {
+		r.HandleFunc(p, func(http.ResponseWriter, *http.Request) {})
+	}
+	got := r.Routes()
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("Routes() = %q, want %q", got, want)
+	}
+	got[0] = "changed"
+	if r.Routes()[0] != want[0] {
+		t.Error("Routes returned the router's own slice; callers must not be able to change it")
+	}
+}

@@ -1,0 +1,9 @@
+package catalog
+
+import _ "embed"
+
+// OpenAPI is the OpenAPI 3.1 document of the catalog's REST API (paths and components), for the
+// process's /openapi.json to merge with the other services' documents.
+//
+//go:embed openapi.json
+var OpenAPI []byte
