@@ -166,6 +166,22 @@ func TestService(t *testing.T) {
 			}
 		})
 
+		t.Run("quote prices another destination without saving it", func(t *testing.T) {
+			c := newCart(t, ctx)
+			s.AddItem(ctx, c.ID, "MUG-1", 1)
+			q, err := s.Quote(ctx, c.ID, Destination{Country: "DE"})
+			// (1250 + 500) * 19% = 332.5 -> 332 (half to even)
+			if err != nil || q.Totals.Tax != 332 || q.Totals.Total != 2082 {
+				t.Fatalf("quote %+v, %v", q.Totals, err)
+			}
+			if _, err := s.Quote(ctx, c.ID, Destination{ShippingMethod: "teleport"}); field(err) != "shipping_method" {
+				t.Fatalf("unknown method: %v", err)
+			}
+			if v, _ := s.Get(ctx, c.ID); v.Totals.Tax != 0 || v.Country != "" {
+				t.Fatalf("quote changed the cart: %+v", v)
+			}
+		})
+
 		t.Run("concurrent adds sum", func(t *testing.T) {
 			c := newCart(t, ctx)
 			const n = 12
@@ -197,6 +213,10 @@ func TestService(t *testing.T) {
 				if _, err := s.AddItem(ctx, c.ID, "TEE-M", 1); !errors.Is(err, ErrNotFound) {
 					t.Errorf("%s adds to alice's cart: %v", name, err)
 				}
+			}
+			checkout := auth.WithPrincipal(ctx, auth.Principal{Subject: "service:order", Service: true})
+			if _, err := s.Get(checkout, c.ID); err != nil {
+				t.Errorf("a service cannot read the cart to check it out: %v", err)
 			}
 		})
 	})
