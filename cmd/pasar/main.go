@@ -120,7 +120,12 @@ func serve(args []string, getenv func(string) string, stdout, stderr io.Writer) 
 	if err != nil {
 		return err
 	}
-	a, err := app.New(ctx, cfg, log)
+	tp, err := observability.NewTracerProvider(ctx, "pasar", version, getenv)
+	if err != nil {
+		l.Close()
+		return err
+	}
+	a, err := app.New(ctx, cfg, log, app.WithTracing(tp))
 	if err != nil {
 		l.Close()
 		return err

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/pasarhq/pasar/internal/platform/auth"
 	"github.com/pasarhq/pasar/internal/platform/config"
@@ -31,6 +32,7 @@ type App struct {
 	cfg      config.Config
 	log      *slog.Logger
 	registry *prometheus.Registry
+	tracing  *sdktrace.TracerProvider // nil when no OTLP collector is configured
 	metrics  *httpx.Metrics
 	router   *httpx.Router
 	verifier auth.Verifier                   // checks bearer tokens; nil serves everyone as anonymous
@@ -64,10 +66,25 @@ type check struct {
 	fn   func(context.Context) error
 }
 
+// Option changes how New builds an App.
+type Option func(*App)
+
+// WithTracing sends a span per request (and the work under it) to tp; a nil tp leaves tracing off.
+func WithTracing(tp *sdktrace.TracerProvider) Option {
+	return func(a *App) {
+		if tp != nil {
+			a.tracing = tp
+		}
+	}
+}
+
 // New opens the event bus and the stores of every service, and builds the services and routes.
 // On error, whatever was opened is closed again.
-func New(ctx context.Context, cfg config.Config, log *slog.Logger) (a *App, err error) {
+func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Option) (a *App, err error) {
 	a = &App{cfg: cfg, log: log, registry: observability.NewRegistry(), draining: make(chan struct{})}
+	for _, o := range opts {
+		o(a)
+	}
 	a.bgCtx, a.stopBg = context.WithCancel(context.Background())
 	defer func() {
 		if err != nil {
@@ -168,18 +185,22 @@ func (a *App) addCheck(name string, fn func(context.Context) error) {
 
 // Handler is the process's whole HTTP surface with the shared middleware around it.
 func (a *App) Handler() http.Handler {
-	var h http.Handler = a.router
+	h := a.auditAdminWrites(a.router)
 	if a.sessions != nil {
 		h = a.sessions(h)
 	}
 	if a.verifier != nil {
 		h = auth.Middleware(a.verifier, h)
 	}
-	return httpx.Middleware(h, httpx.Options{
+	o := httpx.Options{
 		Logger:         a.log,
 		RequestTimeout: a.cfg.RequestTimeout,
 		MaxBodyBytes:   a.cfg.MaxBodyBytes,
-	})
+	}
+	if a.tracing != nil {
+		o.TracerProvider = a.tracing
+	}
+	return httpx.Middleware(h, o)
 }
 
 // Serve answers HTTP on l until ctx is cancelled, then shuts down gracefully: it stops accepting,
@@ -247,6 +268,15 @@ func (a *App) Close() {
 		if err := f(); err != nil {
 			a.log.Warn("closing", "err", err)
 		}
+	}
+	if a.tracing != nil {
+		// Bounded: a collector that is down must not hold up the exit.
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		if err := a.tracing.Shutdown(ctx); err != nil {
+			a.log.Warn("flushing traces", "err", err)
+		}
+		cancel()
+		a.tracing = nil
 	}
 	a.closers = nil
 	if a.bus != nil {
