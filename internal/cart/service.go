@@ -135,3 +135,13 @@ func (s *Service) update(ctx context.Context, id string, fn func(*Cart) error) (
 	}
 	return s.view(ctx, c, Destination{})
 }
+
+// Delete removes the cart, for the order service once the cart became an order. Of concurrent
+// deletes (a retried checkout) one succeeds and the others get ErrNotFound.
+func (s *Service) Delete(ctx context.Context, id string) error {
+	if _, err := s.load(ctx, id); err != nil {
+		return err
+	}
+	_, err := s.st.Take(ctx, id)
+	return err
+}

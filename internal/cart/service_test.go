@@ -218,6 +218,15 @@ func TestService(t *testing.T) {
 			if _, err := s.Get(checkout, c.ID); err != nil {
 				t.Errorf("a service cannot read the cart to check it out: %v", err)
 			}
+			if err := s.Delete(asCustomer("bob"), c.ID); !errors.Is(err, ErrNotFound) {
+				t.Errorf("bob deletes alice's cart: %v", err)
+			}
+			if err := s.Delete(checkout, c.ID); err != nil {
+				t.Errorf("checkout deletes the cart: %v", err)
+			}
+			if _, err := s.Get(alice, c.ID); !errors.Is(err, ErrNotFound) {
+				t.Errorf("deleted cart still there: %v", err)
+			}
 		})
 	})
 }
