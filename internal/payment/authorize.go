@@ -19,7 +19,7 @@ func (c *Core) Authorize(ctx context.Context, id string, card Card) (Intent, err
 	case Voided:
 		return Intent{}, ErrInvalidState.WithMessage("The payment was cancelled.")
 	default:
-		return c.Get(ctx, id) // authorized already: a retried step must not charge twice
+		return in, nil // authorized already: a retried step must not charge twice
 	}
 	p, err := c.provider(in.Provider)
 	if err != nil {
@@ -34,10 +34,11 @@ func (c *Core) Authorize(ctx context.Context, id string, card Card) (Intent, err
 		return Intent{}, c.authorizeFailed(ctx, in, stepID, perr)
 	}
 	won := false
+	updated := c.now().UnixMilli()
 	err = c.d.InTx(ctx, func(tx *db.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE payment_intents SET status = $1, provider_ref = $2, card_brand = $3,
 			card_last4 = $4, last_error = '', updated_at = $5 WHERE id = $6 AND status = $7`,
-			Authorized, a.Ref, a.Brand, a.Last4, c.now().UnixMilli(), id, RequiresPayment)
+			Authorized, a.Ref, a.Brand, a.Last4, updated, id, RequiresPayment)
 		if err != nil {
 			return fmt.Errorf("authorize %s: %w", id, err)
 		}
@@ -61,12 +62,14 @@ func (c *Core) Authorize(ctx context.Context, id string, card Card) (Intent, err
 		if err != nil {
 			return Intent{}, err
 		}
-		if now, err := c.Get(ctx, id); err != nil || now.Status != Voided {
+		if now, err := getIntent(ctx, c.d, id); err != nil || now.Status != Voided {
 			return now, err // the racing authorization's result
 		}
 		return Intent{}, ErrInvalidState.WithMessage("The payment was cancelled.")
 	}
-	return c.Get(ctx, id)
+	in.Status, in.ProviderRef, in.CardBrand, in.CardLast4, in.LastError = Authorized, a.Ref, a.Brand, a.Last4, ""
+	in.UpdatedAt = fromMS(updated)
+	return in, nil
 }
 
 // authorizeFailed records a refused authorization and publishes payment.failed; the intent stays

@@ -138,7 +138,7 @@ func TestCaptureVoidRefund(t *testing.T) {
 		if _, err := f.Refund(admin(), in.ID, 1, ""); !errors.Is(err, ErrInvalidState) {
 			t.Fatalf("refund of a refunded payment: %v", err)
 		}
-		if eventCount(t, d, EventRefunded) != 2 || len(got.Steps) != 5 {
+		if got, _ = f.Get(ctx, in.ID); eventCount(t, d, EventRefunded) != 2 || len(got.Steps) != 5 {
 			t.Fatalf("%d refunded events, steps %+v", eventCount(t, d, EventRefunded), got.Steps)
 		}
 

@@ -16,7 +16,8 @@ import (
 
 // Service is the payment service's contract, used by the order saga. The core implements it on
 // a SQL store with a set of Providers; an HTTP client can implement it across processes.
-// Amounts are integer minor units of the intent's ISO 4217 currency.
+// Amounts are integer minor units of the intent's ISO 4217 currency. The steps return the intent
+// as the step left it, without its Steps; Get returns those too.
 type Service interface {
 	// CreateIntent records an intent to take r.Amount for r.OrderID. With r.IdempotencyKey set,
 	// the same key returns the intent it created before (ErrIdempotencyMismatch if the request

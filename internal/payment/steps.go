@@ -37,7 +37,7 @@ func (c *Core) Capture(ctx context.Context, id string, amount int64) (Intent, er
 	if amount == 0 {
 		amount = in.Amount - in.Captured
 		if amount == 0 {
-			return c.Get(ctx, id) // all captured already
+			return in, nil // all captured already
 		}
 	}
 	claim := `UPDATE payment_intents SET captured = captured + $1,
@@ -58,7 +58,7 @@ func (c *Core) Void(ctx context.Context, id string) (Intent, error) {
 	}
 	switch in.Status {
 	case Voided:
-		return c.Get(ctx, id)
+		return in, nil
 	case RequiresPayment: // nothing held: cancelling is a local step
 		err := c.d.InTx(ctx, func(tx *db.Tx) error {
 			res, err := tx.ExecContext(ctx, `UPDATE payment_intents SET status = $1, updated_at = $2
@@ -74,7 +74,7 @@ func (c *Core) Void(ctx context.Context, id string) (Intent, error) {
 		if err != nil {
 			return Intent{}, err
 		}
-		return c.Get(ctx, id)
+		return getIntent(ctx, c.d, id)
 	}
 	claim := `UPDATE payment_intents SET status = 'voided', updated_at = $1
 		WHERE id = $2 AND status = 'authorized' AND captured = 0`
@@ -102,7 +102,7 @@ func (c *Core) Refund(ctx context.Context, id string, amount int64, reason strin
 		amount = in.Captured - in.Refunded
 		if amount == 0 {
 			if in.Status == Refunded {
-				return c.Get(ctx, id)
+				return in, nil
 			}
 			return Intent{}, ErrRefundExceedsCaptured.WithMessage("Nothing was captured that is not refunded.")
 		}
@@ -176,7 +176,7 @@ func (c *Core) claimed(ctx context.Context, in Intent, kind StepKind, amount int
 		c.log.Warn("payment step refused by the provider", "intent", in.ID, "step", kind, "code", codeOf(perr))
 		return Intent{}, providerError(perr)
 	}
-	return c.Get(ctx, in.ID)
+	return getIntent(ctx, c.d, in.ID)
 }
 
 // whyNot explains a claim that matched no row: the intent is in the wrong state, or the amount is
