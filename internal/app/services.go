@@ -48,7 +48,7 @@ func (a *App) wireServices(ctx context.Context) error {
 	if _, err := a.wirePayment(ctx); err != nil {
 		return err
 	}
-	if err := a.wireCart(ctx, inv); err != nil {
+	if _, err := a.wireCart(ctx, inv); err != nil {
 		return err
 	}
 	return nil

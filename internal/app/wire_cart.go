@@ -17,24 +17,25 @@ import (
 // wireCart opens the cart's store, keeps its copy of the catalog's variants current from the
 // catalog's events (filling it from the catalog's store when it starts empty), and serves the
 // cart and discount APIs. Carts live in the cart's SQL store, or in Redis with PASAR_CART_TTL
-// when PASAR_REDIS_URL is set. stock, when not nil, limits quantities to what is available.
-func (a *App) wireCart(ctx context.Context, stock cart.Stock) error {
+// when PASAR_REDIS_URL is set. stock, when not nil, limits quantities to what is available. It
+// returns the service for checkout, which calls it in-process.
+func (a *App) wireCart(ctx context.Context, stock cart.Stock) (*cart.Service, error) {
 	calc, err := cartPricing(a.cfg)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	st, err := a.OpenStore(ctx, "cart", cart.Migrations)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	log := a.log.With("service", "cart")
 	index := cart.NewCatalogIndex(st.DB)
 	if err := a.fillCartIndex(ctx, index); err != nil {
-		return err
+		return nil, err
 	}
 	c, err := index.Subscribe(ctx, a.bus)
 	if err != nil {
-		return fmt.Errorf("cart catalog consumer: %w", err)
+		return nil, fmt.Errorf("cart catalog consumer: %w", err)
 	}
 	a.consumers = append(a.consumers, c)
 
@@ -46,7 +47,7 @@ func (a *App) wireCart(ctx context.Context, stock cart.Stock) error {
 	} else {
 		opt, err := redis.ParseURL(a.cfg.RedisURL)
 		if err != nil {
-			return fmt.Errorf("redis at %s: %w", config.Mask(a.cfg.RedisURL), err)
+			return nil, fmt.Errorf("redis at %s: %w", config.Mask(a.cfg.RedisURL), err)
 		}
 		rdb := redis.NewClient(opt)
 		a.addCheck("cart-redis", func(ctx context.Context) error { return rdb.Ping(ctx).Err() })
@@ -56,9 +57,10 @@ func (a *App) wireCart(ctx context.Context, stock cart.Stock) error {
 	}
 	o := cart.Options{Catalog: index, Stock: stock, Discounts: cart.NewDiscounts(st.DB), Pricing: calc,
 		DefaultCurrency: a.cfg.Currency}
-	cart.NewHandler(cart.New(carts, o)).Routes(a.router)
+	svc := cart.New(carts, o)
+	cart.NewHandler(svc).Routes(a.router)
 	a.openapi = append(a.openapi, cart.OpenAPI)
-	return nil
+	return svc, nil
 }
 
 // sweepCarts deletes SQL carts idle longer than PASAR_CART_TTL, hourly, as Redis expires its own.

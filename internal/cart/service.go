@@ -145,3 +145,7 @@ func (s *Service) Delete(ctx context.Context, id string) error {
 	_, err := s.st.Take(ctx, id)
 	return err
 }
+
+// Discounts returns the discount codes the service prices with (nil when codes are off), for
+// checkout to redeem the code of the cart it turns into an order.
+func (s *Service) Discounts() *Discounts { return s.o.Discounts }
