@@ -128,7 +128,7 @@ func TestHTTPRejects(t *testing.T) {
 		{"huge quantity", "PUT", "/api/v1/internal/inventory/reservations/o1", svcTok, `{"lines":[{"sku":"A","quantity":10000000}]}`, 422, "lines[0].quantity"},
 		{"no lines", "PUT", "/api/v1/internal/inventory/reservations/o1", svcTok, `{"lines":[]}`, 422, "lines"},
 		{"bad ttl", "PUT", "/api/v1/internal/inventory/reservations/o1", svcTok, `{"lines":[{"sku":"A","quantity":1}],"ttl_seconds":-5}`, 422, "ttl_seconds"},
-		{"unknown sku reserve", "PUT", "/api/v1/internal/inventory/reservations/o1", svcTok, reserve, 404, ""},
+		{"unknown sku reserve", "PUT", "/api/v1/internal/inventory/reservations/o1", svcTok, reserve, 404, "lines[0].sku"},
 		{"unknown reservation", "GET", "/api/v1/internal/inventory/reservations/o1", svcTok, "", 404, ""},
 	}
 	for _, tt := range tests {

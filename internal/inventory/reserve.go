@@ -54,7 +54,7 @@ func (c *Core) hold(ctx context.Context, tx *db.Tx, orderID string, lines []Line
 		order[i] = i
 	}
 	slices.SortFunc(order, func(a, b int) int { return strings.Compare(lines[a].SKU, lines[b].SKU) })
-	var short []apperr.FieldError
+	var short, unknownFields []apperr.FieldError
 	var unknown, shortSKUs []string
 	delta := make(map[string]int64, len(lines))
 	for _, i := range order {
@@ -76,6 +76,8 @@ func (c *Core) hold(ctx context.Context, tx *db.Tx, orderID string, lines []Line
 		}
 		if !known {
 			unknown = append(unknown, l.SKU)
+			unknownFields = append(unknownFields, apperr.FieldError{Field: fmt.Sprintf("lines[%d].sku", i),
+				Detail: "the inventory has no SKU " + l.SKU})
 			continue
 		}
 		shortSKUs = append(shortSKUs, l.SKU)
@@ -84,7 +86,9 @@ func (c *Core) hold(ctx context.Context, tx *db.Tx, orderID string, lines []Line
 	}
 	switch {
 	case len(unknown) > 0:
-		return Reservation{}, ErrUnknownSKU.WithMessage("The inventory has no SKU " + strings.Join(unknown, ", ") + ".")
+		e := ErrUnknownSKU.WithMessage("The inventory has no SKU " + strings.Join(unknown, ", ") + ".")
+		e.Fields = unknownFields
+		return Reservation{}, e
 	case len(short) > 0:
 		e := ErrOutOfStock.WithMessage("Not enough stock for " + strings.Join(shortSKUs, ", ") + ".")
 		e.Fields = short

@@ -29,7 +29,7 @@ func TestReserveIsAllOrNothing(t *testing.T) {
 			t.Fatalf("a failed reservation held %d of A", a.Reserved)
 		}
 		_, err = c.Reserve(ctx, "o-1", []Line{{SKU: "A", Quantity: 1}, {SKU: "GHOST", Quantity: 1}}, DefaultTTL)
-		if !errors.Is(err, ErrUnknownSKU) {
+		if !errors.Is(err, ErrUnknownSKU) || !hasField(err, "lines[1].sku") {
 			t.Fatalf("unknown sku: %v", err)
 		}
 		r, err := c.Reserve(ctx, "o-1", []Line{{SKU: "B", Quantity: 1}, {SKU: "A", Quantity: 2}}, DefaultTTL)

@@ -32,8 +32,8 @@ type Service interface {
 	Adjustments(ctx context.Context, sku string, limit int) ([]AdjustmentRecord, error)
 
 	// Reserve holds every line for orderID until ttl has passed, or none of them: when one line
-	// cannot be held it returns ErrOutOfStock (naming each short line in Fields) or ErrUnknownSKU
-	// and holds nothing. Reserving again for the same order with the same lines returns the
+	// cannot be held it returns ErrOutOfStock or ErrUnknownSKU (naming each such line in Fields,
+	// e.g. "lines[1].quantity") and holds nothing. Reserving again for the same order with the same lines returns the
 	// existing reservation while it is held (so a retried saga step holds stock once); other
 	// lines, or a reservation of that order no longer held, are ErrReservationExists.
 	Reserve(ctx context.Context, orderID string, lines []Line, ttl time.Duration) (Reservation, error)
