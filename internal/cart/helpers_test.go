@@ -123,7 +123,8 @@ func testCatalog() *fakeCatalog {
 	inactive := variant("OFF-1", 100, "USD")
 	inactive.Active = false
 	return newFakeCatalog(variant("TEE-M", 1999, "USD"), variant("MUG-1", 1250, "USD"),
-		variant("EURO-1", 900, "EUR"), variant("LIMITED-1", 500, "USD"), inactive)
+		variant("EURO-1", 900, "EUR"), variant("LIMITED-1", 500, "USD"), inactive,
+		variant("GOLD-1", pricing.MaxAmount, "USD"))
 }
 
 var testCalc = pricing.Calculator{Shipping: pricing.DefaultShipping(),

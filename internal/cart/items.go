@@ -6,6 +6,7 @@ import (
 	"regexp"
 
 	"github.com/pasarhq/pasar/internal/platform/apperr"
+	"github.com/pasarhq/pasar/internal/pricing"
 )
 
 var skuPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
@@ -102,6 +103,9 @@ func (s *Service) checkItem(ctx context.Context, id, sku string, quantity int64)
 	}
 	if !v.Active {
 		return Variant{}, invalid("sku", "this product is not for sale")
+	}
+	if v.Price.Amount > pricing.MaxAmount/quantity {
+		return Variant{}, invalid("quantity", "the line total would be too large")
 	}
 	return v, nil
 }

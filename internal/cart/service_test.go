@@ -77,6 +77,7 @@ func TestService(t *testing.T) {
 				{"not for sale", c.ID, "OFF-1", 1, "sku", apperr.InvalidInput},
 				{"currency mismatch", c.ID, "EURO-1", 1, "sku", apperr.InvalidInput},
 				{"over stock", c.ID, "LIMITED-1", 4, "quantity", apperr.Conflict},
+				{"line total beyond any price", c.ID, "GOLD-1", 2, "quantity", apperr.InvalidInput},
 				{"malformed cart id", "nope", "TEE-M", 1, "id", apperr.BadRequest},
 				{"unknown cart", NewID(), "TEE-M", 1, "", apperr.NotFound},
 			}

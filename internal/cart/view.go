@@ -91,6 +91,8 @@ func (s *Service) view(ctx context.Context, c Cart, d Destination) (View, error)
 			iv.Problem = "not for sale"
 		case vr.Price.Currency != c.Currency:
 			iv.Problem = "now priced in " + vr.Price.Currency
+		case vr.Price.Amount < 0 || vr.Price.Amount > pricing.MaxAmount/max(it.Quantity, 1):
+			iv.Problem = "price out of range"
 		default:
 			iv.Available = true
 		}

@@ -3,11 +3,15 @@ package pricing
 import (
 	"errors"
 	"math/bits"
+
+	"github.com/pasarhq/pasar/internal/platform/apperr"
 )
 
-// ErrOverflow is returned when an amount does not fit in an int64 of minor units. Prices and
-// quantities are bounded long before that, so it means a corrupt input, never a real basket.
-var ErrOverflow = errors.New("pricing: amount overflows")
+// ErrOverflow is returned when an amount does not fit in an int64 of minor units. Quantities are
+// bounded long before that, so it means an absurd price or weight; it is the client's 422, not a
+// 500, because the numbers came from input.
+var ErrOverflow = &apperr.Error{Kind: apperr.InvalidInput, Code: "amount_too_large",
+	Message: "An amount is too large to compute.", Fields: []apperr.FieldError{{Field: "quantity", Detail: "the amounts overflow"}}}
 
 // BasisPoints is a rate in hundredths of a percent: 1900 is 19%, 725 is 7.25%.
 type BasisPoints int64
