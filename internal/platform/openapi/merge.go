@@ -24,7 +24,8 @@ type Info struct {
 
 // mergeable are the top-level members Merge knows how to combine. Anything else (servers, a
 // document-wide security requirement, webhooks) would be silently dropped or would change the
-// meaning of other services' operations, so it is refused.
+// meaning of other services' operations, so it is refused. Extensions (x-...) only annotate a
+// service's own document and are left out of the merged one.
 var mergeable = map[string]bool{"openapi": true, "info": true, "paths": true, "components": true, "tags": true}
 
 // Merge returns one OpenAPI 3.1 document with info and the paths, components and tags of docs.
