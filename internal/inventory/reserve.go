@@ -14,7 +14,7 @@ import (
 
 // Reserve holds every line for orderID until ttl has passed, or none.
 //
-// Each line is one conditional UPDATE (reserved grows only WHERE on_hand - reserved >= quantity),
+// Each line is a conditional UPDATE (reserved grows only WHERE on_hand - reserved >= quantity),
 // so whatever the concurrency, a unit is held at most once: on PostgreSQL the row lock makes a
 // second writer re-check the condition against the first one's result, and SQLite has a single
 // writer. Lines are taken in SKU order, so two orders sharing SKUs lock them in the same order
@@ -149,22 +149,26 @@ func reserveLine(ctx context.Context, tx *db.Tx, l Line, now int64) (string, boo
 }
 
 // take reserves q units of sku in warehouse w if that many are available there. near reports
-// whether the warehouse has at most the SKU's low-stock threshold left: the SKU's total is at
-// least that, so when it is above the threshold no flag can have flipped and the reservation
-// needs no stock totals read.
+// whether the warehouse is left at or below the SKU's low-stock threshold (a copy of which each
+// stock row carries): only then can the SKU's in_stock or low_stock have flipped, since its total
+// is at least the warehouse's. The first statement serves the usual case, plenty left, in one
+// plain UPDATE; RETURNING would tell the same but costs SQLite about twice as much to prepare.
 func take(ctx context.Context, tx *db.Tx, sku, w string, q, now int64) (ok, near bool, err error) {
-	var left, threshold int64
-	err = tx.QueryRowContext(ctx, `UPDATE inventory_stock SET reserved = reserved + $1, updated_at = $2
-		WHERE sku = $3 AND warehouse = $4 AND on_hand - reserved >= $1
-		RETURNING on_hand - reserved, low_stock_threshold`,
-		q, now, sku, w).Scan(&left, &threshold)
-	if isNoRows(err) {
-		return false, false, nil
+	for i, guard := range []string{"on_hand - reserved - $1 > low_stock_threshold", "on_hand - reserved >= $1"} {
+		res, err := tx.ExecContext(ctx, `UPDATE inventory_stock SET reserved = reserved + $1, updated_at = $2
+			WHERE sku = $3 AND warehouse = $4 AND `+guard, q, now, sku, w)
+		if err != nil {
+			return false, false, fmt.Errorf("reserve %s: %w", sku, err)
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return false, false, fmt.Errorf("reserve %s: %w", sku, err)
+		}
+		if n == 1 {
+			return true, i == 1, nil
+		}
 	}
-	if err != nil {
-		return false, false, fmt.Errorf("reserve %s: %w", sku, err)
-	}
-	return true, left <= threshold, nil
+	return false, false, nil
 }
 
 // availableIn reports what is available for l (in its warehouse, or the best single warehouse)

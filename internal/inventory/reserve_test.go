@@ -303,3 +303,42 @@ func TestReservePublishesLowStockFlip(t *testing.T) {
 		}
 	})
 }
+
+// TestAdjustRacesReservations lowers and raises the count while orders reserve: every answer is
+// a clear one (held, out of stock, below reserved), never a failed constraint, and the counts
+// stay consistent with the reservations held.
+func TestAdjustRacesReservations(t *testing.T) {
+	t.Parallel()
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		c, _ := newCore(t, d)
+		ctx := context.Background()
+		stock(t, c, "A", "", 10)
+		var held atomic.Int64
+		var wg sync.WaitGroup
+		for i := range 30 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if i%3 == 0 {
+					_, err := c.Adjust(staff(), Adjustment{SKU: "A", OnHand: int64(i % 12), Reason: "recount"})
+					if err != nil && !errors.Is(err, ErrBelowReserved) {
+						t.Errorf("adjust: %v", err)
+					}
+					return
+				}
+				_, err := c.Reserve(ctx, fmt.Sprint("o-", i), []Line{{SKU: "A", Quantity: 1}}, DefaultTTL)
+				switch {
+				case err == nil:
+					held.Add(1)
+				case !errors.Is(err, ErrOutOfStock):
+					t.Errorf("reserve: %v", err)
+				}
+			}()
+		}
+		wg.Wait()
+		a := mustGet(t, c, "A")
+		if a.Reserved != held.Load() || a.Reserved > a.OnHand {
+			t.Fatalf("stock %+v with %d reservations held", a, held.Load())
+		}
+	})
+}
