@@ -2,36 +2,47 @@ package search
 
 import (
 	"container/heap"
+	"math/bits"
 	"slices"
 	"strings"
 )
 
 // filter is Query's filters resolved against the table.
 type filter struct {
-	groups   [][]uint32 // each must share a value with the row
+	// mask has a bit per filter group (categories, brands, each attribute) and tells, for each
+	// value number, which groups that value satisfies; a row matches when its values together
+	// satisfy every group in want. One slice lookup per value, whatever the number of filters.
+	mask     []uint32
+	want     uint32
 	priceMin *int64
 	priceMax *int64
 	inStock  *bool
 	none     bool // a filter value nothing has: no product can match
 }
 
-// compileFilter resolves q's filters; the caller holds t.mu for reading.
+// compileFilter resolves q's filters; the caller holds t.mu for reading. Validate keeps the
+// groups (2 + MaxFilterValues attributes) within the 32 bits of a mask.
 func (t *table) compileFilter(q Query) filter {
 	f := filter{priceMin: q.PriceMin, priceMax: q.PriceMax, inStock: q.InStock}
 	group := func(vals []string) {
 		if len(vals) == 0 {
 			return
 		}
-		var g []uint32
+		bit := uint32(1) << bits.OnesCount32(f.want)
+		f.want |= bit
+		found := false
 		for _, v := range vals {
 			if n, ok := t.ids[v]; ok {
-				g = append(g, n)
+				if f.mask == nil {
+					f.mask = make([]uint32, len(t.values))
+				}
+				f.mask[n] |= bit
+				found = true
 			}
 		}
-		if len(g) == 0 {
+		if !found {
 			f.none = true
 		}
-		f.groups = append(f.groups, g)
 	}
 	prefixed := func(kind byte, vs []string) []string {
 		out := make([]string, len(vs))
@@ -48,9 +59,7 @@ func (t *table) compileFilter(q Query) filter {
 			pair := strings.ToLower(name) + "=" + strings.ToLower(strings.TrimSpace(v))
 			all = append(all, string(kindAttr)+pair, string(kindNumAttr)+pair)
 		}
-		if len(vs) > 0 {
-			group(all)
-		}
+		group(all)
 	}
 	return f
 }
@@ -65,19 +74,16 @@ func (f *filter) match(r *row) bool {
 	if f.inStock != nil && r.inStock != *f.inStock {
 		return false
 	}
-	for _, g := range f.groups {
-		hit := false
-		for _, v := range r.vals {
-			if slices.Contains(g, v) {
-				hit = true
-				break
-			}
-		}
-		if !hit {
-			return false
+	if f.want == 0 {
+		return true
+	}
+	var got uint32
+	for _, v := range r.vals {
+		if int(v) < len(f.mask) {
+			got |= f.mask[v]
 		}
 	}
-	return true
+	return got == f.want
 }
 
 // candidate is a match competing for a place on the page.
