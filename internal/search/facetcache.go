@@ -19,7 +19,6 @@ type facetCache struct {
 
 type facetEntry struct {
 	facets  Facets
-	total   uint64
 	fuzzy   bool
 	expires time.Time
 }

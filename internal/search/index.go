@@ -169,11 +169,11 @@ func (x *Index) put(ev catalog.ProductUpserted) error {
 	return nil
 }
 
-// remove deletes the product from the index and the table.
+// remove deletes the product from the table, then from the index (see Search).
 func (x *Index) remove(id string) error {
+	x.tab.remove(id)
 	if err := x.idx.Delete(id); err != nil {
 		return fmt.Errorf("delete product %s: %w", id, err)
 	}
-	x.tab.remove(id)
 	return nil
 }

@@ -33,13 +33,15 @@ func (x *Index) Search(ctx context.Context, q Query) (Result, error) {
 	key := cacheKey(terms, q)
 	cached, hit := x.facets.get(key)
 
+	// The table first, then the index: writes go to the index before the table and leave the
+	// table before the index, so every live row is in the snapshot read here.
+	x.tab.mu.RLock()
+	defer x.tab.mu.RUnlock()
 	r, err := x.reader()
 	if err != nil {
 		return Result{}, err
 	}
 	defer r.Close()
-	x.tab.mu.RLock()
-	defer x.tab.mu.RUnlock()
 
 	fuzzy := hit && cached.fuzzy
 	c, err := x.collect(ctx, r, q, terms, fuzzy, !hit)
