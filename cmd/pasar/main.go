@@ -16,6 +16,7 @@ import (
 	"syscall"
 
 	"github.com/pasarhq/pasar/internal/app"
+	"github.com/pasarhq/pasar/internal/edge"
 	"github.com/pasarhq/pasar/internal/platform/config"
 	"github.com/pasarhq/pasar/internal/platform/observability"
 )
@@ -118,6 +119,10 @@ func serve(args []string, getenv func(string) string, stdout, stderr io.Writer) 
 	// Listen first so a taken port fails fast, before stores and the bus are opened.
 	l, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
+		return err
+	}
+	if l, err = edge.ListenTLS(ctx, edge.TLSOptionsFrom(cfg), l, log); err != nil {
+		l.Close()
 		return err
 	}
 	tp, err := observability.NewTracerProvider(ctx, "pasar", version, getenv)

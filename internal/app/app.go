@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
+	"github.com/pasarhq/pasar/internal/edge"
 	"github.com/pasarhq/pasar/internal/platform/auth"
 	"github.com/pasarhq/pasar/internal/platform/config"
 	"github.com/pasarhq/pasar/internal/platform/db"
@@ -39,6 +40,7 @@ type App struct {
 	sessions func(http.Handler) http.Handler // browser sign-in, when identity runs in this process
 	auditor  auth.Auditor                    // the audit log, for services' admin writes
 	openapi  [][]byte                        // each wired service's OpenAPI document, for /openapi.json
+	edge     *edge.Edge                      // WAF, rate limits, security headers, compression
 
 	nats *events.Embedded // nil when an external NATS is configured
 	bus  *events.Bus
@@ -94,6 +96,10 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	}()
 	a.metrics = httpx.NewMetrics(a.registry)
 	a.router = httpx.NewRouter(a.metrics)
+	if a.edge, err = edge.New(edge.OptionsFrom(cfg, log)); err != nil {
+		return a, err
+	}
+	a.closers = append(a.closers, a.edge.Close)
 
 	if err := a.openBus(ctx); err != nil {
 		return a, err
@@ -186,12 +192,14 @@ func (a *App) addCheck(name string, fn func(context.Context) error) {
 // Handler is the process's whole HTTP surface with the shared middleware around it.
 func (a *App) Handler() http.Handler {
 	h := a.auditAdminWrites(a.router)
+	h = a.edge.AccountLimit(h) // inside authentication: it needs the principal
 	if a.sessions != nil {
 		h = a.sessions(h)
 	}
 	if a.verifier != nil {
 		h = auth.Middleware(a.verifier, h)
 	}
+	h = a.edge.Wrap(h)
 	o := httpx.Options{
 		Logger:         a.log,
 		RequestTimeout: a.cfg.RequestTimeout,

