@@ -55,10 +55,13 @@ func Open(path string, o Options) (*Index, error) {
 	}
 	x := newIndex(idx, o)
 	x.created = errors.Is(statErr, os.ErrNotExist)
+	start := time.Now()
 	if err := x.tab.load(idx); err != nil {
 		idx.Close()
 		return nil, fmt.Errorf("load search index %s: %w", path, err)
 	}
+	x.log.Info("search index opened", "path", path, "products", len(x.tab.pos), "created", x.created,
+		"load_ms", time.Since(start).Milliseconds())
 	return x, nil
 }
 
