@@ -29,7 +29,8 @@ type Options struct {
 	FacetTTL time.Duration
 	// LockTimeout is how long Open waits for another process to release the index; default 2s.
 	LockTimeout time.Duration
-	Logger      *slog.Logger
+	// Logger receives what the index reports about itself, such as its opening; nil discards.
+	Logger *slog.Logger
 }
 
 // Index is the Service implementation on an embedded Bleve index in a directory of its own.
