@@ -56,6 +56,8 @@ type DB struct {
 	schema string
 	write  *sql.DB
 	read   *sql.DB
+	// Prepared statements on SQLite's writer and readers; nil on PostgreSQL.
+	writeStmts, readStmts *stmtCache
 }
 
 // Open opens (creating if needed) the store described by o.
@@ -120,7 +122,8 @@ func openSQLite(o Options) (*DB, error) {
 	r.SetMaxIdleConns(n)
 	r.SetConnMaxIdleTime(0)
 	r.SetConnMaxLifetime(0)
-	return &DB{engine: SQLite, schema: o.Schema, write: w, read: r}, nil
+	return &DB{engine: SQLite, schema: o.Schema, write: w, read: r,
+		writeStmts: newStmtCache(w), readStmts: newStmtCache(r)}, nil
 }
 
 func openPostgres(o Options) (*DB, error) {
@@ -186,6 +189,10 @@ func (d *DB) Check(ctx context.Context) error {
 
 // Close closes every connection.
 func (d *DB) Close() error {
+	if d.writeStmts != nil {
+		d.writeStmts.close()
+		d.readStmts.close()
+	}
 	err := d.write.Close()
 	if d.read != d.write {
 		err = errors.Join(err, d.read.Close())
@@ -195,16 +202,25 @@ func (d *DB) Close() error {
 
 // QueryContext runs a read query on the reader pool.
 func (d *DB) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if s := d.readStmts.lookup(ctx, q, args); s != nil {
+		return s.QueryContext(ctx, args...)
+	}
 	return d.read.QueryContext(ctx, q, args...)
 }
 
 // QueryRowContext runs a read query returning at most one row on the reader pool.
 func (d *DB) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	if s := d.readStmts.lookup(ctx, q, args); s != nil {
+		return s.QueryRowContext(ctx, args...)
+	}
 	return d.read.QueryRowContext(ctx, q, args...)
 }
 
 // ExecContext runs one writing statement outside an explicit transaction.
 func (d *DB) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	if s := d.writeStmts.lookup(ctx, q, args); s != nil {
+		return s.ExecContext(ctx, args...)
+	}
 	return d.write.ExecContext(ctx, q, args...)
 }
 

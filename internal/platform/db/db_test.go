@@ -3,9 +3,11 @@ package db_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"github.com/pasarhq/pasar/internal/platform/db"
 	"github.com/pasarhq/pasar/internal/platform/db/dbtest"
@@ -194,6 +196,53 @@ func TestConcurrentDecrementSellsLastUnitOnce(t *testing.T) {
 		wg.Wait()
 		if sold != 1 {
 			t.Fatalf("last unit sold %d times", sold)
+		}
+	})
+}
+
+// TestPreparedStatementsUnderContention mixes transactions and plain writes with statements the
+// store has not prepared yet: on SQLite they share one writer connection, so preparing must
+// never wait for it while holding what a transaction needs to finish.
+func TestPreparedStatementsUnderContention(t *testing.T) {
+	t.Parallel()
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		defer cancel()
+		if _, err := db.Migrate(ctx, d, "test", testMigrations); err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		for g := range 8 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := range 40 {
+					id := g*1000 + i
+					// A statement text per (goroutine, round) so the cache keeps missing.
+					q := fmt.Sprintf(`INSERT INTO item (id, name, qty) VALUES ($1, $2, $3) /* %d */`, i%7)
+					var err error
+					if i%2 == 0 {
+						_, err = d.ExecContext(ctx, q, id, fmt.Sprint("n", id), i)
+					} else {
+						err = d.InTx(ctx, func(tx *db.Tx) error {
+							if _, err := tx.ExecContext(ctx, q, id, fmt.Sprint("n", id), i); err != nil {
+								return err
+							}
+							var n int
+							return tx.QueryRowContext(ctx, `SELECT qty FROM item WHERE id = $1`, id).Scan(&n)
+						})
+					}
+					if err != nil {
+						t.Error(err)
+						return
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		var n int
+		if err := d.QueryRowContext(ctx, `SELECT COUNT(*) FROM item WHERE qty >= $1`, 0).Scan(&n); err != nil || n != 320 {
+			t.Fatalf("rows = %d, %v; want 320", n, err)
 		}
 	})
 }

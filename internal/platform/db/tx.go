@@ -15,8 +15,46 @@ import (
 // (e.g. to wake the outbox relay or drop a cache entry only once the change is durable).
 type Tx struct {
 	*sql.Tx
-	db    *DB
-	after []func()
+	db        *DB
+	after     []func()
+	toPrepare []string // statements to prepare once the writer connection is free again
+}
+
+// stmt returns q's prepared statement, or nil after noting q to prepare when the transaction ends.
+func (tx *Tx) stmt(q string, args []any) *sql.Stmt {
+	if tx.db.writeStmts == nil || len(args) == 0 {
+		return nil
+	}
+	if s := tx.db.writeStmts.peek(q, args); s != nil {
+		return s
+	}
+	tx.toPrepare = append(tx.toPrepare, q)
+	return nil
+}
+
+// ExecContext runs a statement in the transaction, reusing its prepared form on SQLite.
+func (tx *Tx) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	if s := tx.stmt(q, args); s != nil {
+		return tx.Tx.StmtContext(ctx, s).ExecContext(ctx, args...)
+	}
+	return tx.Tx.ExecContext(ctx, q, args...)
+}
+
+// QueryContext runs a query in the transaction, reusing its prepared form on SQLite.
+func (tx *Tx) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if s := tx.stmt(q, args); s != nil {
+		return tx.Tx.StmtContext(ctx, s).QueryContext(ctx, args...)
+	}
+	return tx.Tx.QueryContext(ctx, q, args...)
+}
+
+// QueryRowContext runs a query returning at most one row in the transaction, reusing its
+// prepared form on SQLite.
+func (tx *Tx) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	if s := tx.stmt(q, args); s != nil {
+		return tx.Tx.StmtContext(ctx, s).QueryRowContext(ctx, args...)
+	}
+	return tx.Tx.QueryRowContext(ctx, q, args...)
 }
 
 // Engine reports the engine the transaction runs on, for the rare statement that differs.
@@ -52,6 +90,12 @@ func (d *DB) inTxOnce(ctx context.Context, fn func(tx *Tx) error) (err error) {
 		return fmt.Errorf("begin: %w", err)
 	}
 	tx := &Tx{Tx: sqlTx, db: d}
+	defer func() {
+		// Runs after commit or rollback, when the writer connection is back in the pool.
+		for _, q := range tx.toPrepare {
+			d.writeStmts.get(ctx, q)
+		}
+	}()
 	defer func() {
 		if p := recover(); p != nil {
 			_ = sqlTx.Rollback()
