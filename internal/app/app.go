@@ -201,9 +201,10 @@ func (a *App) Handler() http.Handler {
 	}
 	h = a.edge.Wrap(h)
 	o := httpx.Options{
-		Logger:         a.log,
-		RequestTimeout: a.cfg.RequestTimeout,
-		MaxBodyBytes:   a.cfg.MaxBodyBytes,
+		Logger:            a.log,
+		RequestTimeout:    a.cfg.RequestTimeout,
+		MaxBodyBytes:      a.cfg.MaxBodyBytes,
+		TrustProxyHeaders: a.cfg.TrustProxy,
 	}
 	if a.tracing != nil {
 		o.TracerProvider = a.tracing

@@ -56,6 +56,8 @@ type Config struct {
 	RateLimitClientBurst  int
 	RateLimitAccount      int
 	RateLimitAccountBurst int
+	PaymentCallbackSecret string
+	TrustProxy            bool
 }
 
 // Default returns the settings of a shop on embedded defaults.
@@ -121,7 +123,7 @@ func (c *Config) Settings() []Setting {
 		{"request-timeout", "PASAR_REQUEST_TIMEOUT", "longest time one request may take", Server, false, (*durationValue)(&c.RequestTimeout)},
 		{"shutdown-timeout", "PASAR_SHUTDOWN_TIMEOUT", "longest wait for in-flight requests on shutdown", Server, false, (*durationValue)(&c.ShutdownTimeout)},
 		{"max-body-bytes", "PASAR_MAX_BODY_BYTES", "largest request body accepted, in bytes", Server, false, (*int64Value)(&c.MaxBodyBytes)},
-		{"redis-url", "PASAR_REDIS_URL", "Redis URL; when set, browser sessions live there instead of the identity store", Server, true, (*stringValue)(&c.RedisURL)},
+		{"redis-url", "PASAR_REDIS_URL", "Redis URL; when set, browser sessions, carts and rate limits live there", Server, true, (*stringValue)(&c.RedisURL)},
 		{"jwks-url", "PASAR_JWKS_URL", "identity's JWKS URL, for processes that verify access tokens without running identity", Server, false, (*stringValue)(&c.JWKSURL)},
 		{"argon2-memory", "PASAR_ARGON2_MEMORY", "argon2id memory per password hash, in KiB", Storage | Server, false, (*intValue)(&c.Argon2Memory)},
 		{"argon2-iterations", "PASAR_ARGON2_ITERATIONS", "argon2id passes over that memory", Storage | Server, false, (*intValue)(&c.Argon2Iterations)},
@@ -147,6 +149,8 @@ func (c *Config) Settings() []Setting {
 		{"rate-limit-client-burst", "PASAR_RATE_LIMIT_CLIENT_BURST", "requests a client address may make at once before its rate applies", Server, false, (*intValue)(&c.RateLimitClientBurst)},
 		{"rate-limit-account", "PASAR_RATE_LIMIT_ACCOUNT", "requests per second per signed-in account (0: no limit)", Server, false, (*intValue)(&c.RateLimitAccount)},
 		{"rate-limit-account-burst", "PASAR_RATE_LIMIT_ACCOUNT_BURST", "requests an account may make at once before its rate applies", Server, false, (*intValue)(&c.RateLimitAccountBurst)},
+		{"payment-callback-secret", "PASAR_PAYMENT_CALLBACK_SECRET", "HMAC key the test payment provider signs its callbacks with; callbacks are refused while it is empty", Server, true, (*stringValue)(&c.PaymentCallbackSecret)},
+		{"trust-proxy", "PASAR_TRUST_PROXY", "take client addresses from X-Forwarded-For (only behind a proxy or gateway that sets it)", Server, false, (*boolValue)(&c.TrustProxy)},
 	}
 }
 
