@@ -1,28 +1,23 @@
 package identity
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/pasarhq/pasar/internal/platform/apperr"
 	"github.com/pasarhq/pasar/internal/platform/auth"
-	"github.com/pasarhq/pasar/internal/platform/httpx"
+	"github.com/pasarhq/pasar/internal/platform/svcclient"
 )
 
 // Client is Service over identity's REST API, for processes that do not run identity. Calls
 // made for a signed-in caller carry the caller's bearer token (auth.BearerFrom); errors come
 // back as the same sentinels Core returns, so errors.Is works in both shapes.
 type Client struct {
-	base string
-	hc   *http.Client
+	caller *svcclient.Caller
 }
 
 var _ Service = (*Client)(nil)
@@ -30,58 +25,22 @@ var _ Service = (*Client)(nil)
 // NewClient returns a client of the identity service at base (e.g. "http://identity:8080").
 // hc nil means a client with a 10 s timeout.
 func NewClient(base string, hc *http.Client) *Client {
-	if hc == nil {
-		hc = &http.Client{Timeout: 10 * time.Second}
-	}
-	return &Client{base: strings.TrimRight(base, "/"), hc: hc}
-}
-
-// call sends in as JSON (nil for no body) and decodes a 2xx answer into out (nil to ignore it).
-func (c *Client) call(ctx context.Context, method, path string, in, out any, hdr ...string) error {
-	var body io.Reader
-	if in != nil {
-		b, err := json.Marshal(in)
-		if err != nil {
-			return err
-		}
-		body = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, c.base+path, body)
-	if err != nil {
-		return fmt.Errorf("identity %s %s: %w", method, path, err)
-	}
-	if in != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if t := auth.BearerFrom(ctx); t != "" {
-		req.Header.Set("Authorization", "Bearer "+t)
-	}
-	if id := httpx.RequestID(ctx); id != "" {
-		req.Header.Set("X-Request-Id", id)
-	}
-	for i := 0; i+1 < len(hdr); i += 2 {
-		req.Header.Set(hdr[i], hdr[i+1])
-	}
-	resp, err := c.hc.Do(req)
-	if err != nil {
-		return apperr.New(apperr.Unavailable, "identity_unavailable", "Sign-in is unavailable right now.").
-			WithCause(fmt.Errorf("identity %s %s: %w", method, path, err))
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode >= 400 {
-		e := httpx.ErrorFromResponse(resp)
+	c := svcclient.New("identity", base, hc, 10*time.Second, errUnavailable)
+	c.OnError = func(resp *http.Response, e *apperr.Error) *apperr.Error {
+		// A rate-limited sign-in keeps its wait, so the caller can answer with the same Retry-After.
 		if s, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && resp.StatusCode == http.StatusTooManyRequests {
-			e = e.WithCause(RetryAfter(time.Duration(s) * time.Second))
+			return e.WithCause(RetryAfter(time.Duration(s) * time.Second))
 		}
 		return e
 	}
-	if out == nil {
-		return nil
-	}
-	if err := json.NewDecoder(io.LimitReader(resp.Body, 4<<20)).Decode(out); err != nil {
-		return fmt.Errorf("identity %s %s: decode answer: %w", method, path, err)
-	}
-	return nil
+	return &Client{caller: c}
+}
+
+var errUnavailable = apperr.New(apperr.Unavailable, "identity_unavailable", "Sign-in is unavailable right now.")
+
+// call sends one request through the shared service caller.
+func (c *Client) call(ctx context.Context, method, path string, in, out any, hdr ...string) error {
+	return c.caller.Call(ctx, method, path, in, out, hdr...)
 }
 
 // Register calls POST /api/v1/auth/register.
@@ -143,11 +102,11 @@ func (c *Client) JWKS(ctx context.Context) (auth.JWKS, error) {
 // StartSession calls POST /api/v1/auth/session and returns the session from its cookie.
 func (c *Client) StartSession(ctx context.Context, in Credentials) (Session, error) {
 	var tok string
-	hc := *c.hc
+	hc := *c.caller.HTTPClient()
 	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	jar := &cookieCatcher{}
 	hc.Jar = jar
-	cc := &Client{base: c.base, hc: &hc}
+	cc := &Client{caller: c.caller.WithHTTPClient(&hc)}
 	var v Session
 	if err := cc.call(ctx, "POST", "/api/v1/auth/session", in, &v); err != nil {
 		return Session{}, err

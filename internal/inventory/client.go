@@ -1,20 +1,14 @@
 package inventory
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/pasarhq/pasar/internal/platform/apperr"
-	"github.com/pasarhq/pasar/internal/platform/auth"
-	"github.com/pasarhq/pasar/internal/platform/httpx"
+	"github.com/pasarhq/pasar/internal/platform/svcclient"
 )
 
 // Client is Service over the inventory's REST API, for processes that do not run the inventory.
@@ -22,8 +16,7 @@ import (
 // reservation calls need one holding auth.InventoryWrite; Available needs none. Errors come back
 // as the sentinels Core returns, so errors.Is works in both shapes.
 type Client struct {
-	base string
-	hc   *http.Client
+	caller *svcclient.Caller
 }
 
 var _ Service = (*Client)(nil)
@@ -31,52 +24,14 @@ var _ Service = (*Client)(nil)
 // NewClient returns a client of the inventory at base (e.g. "http://inventory:8080"); hc nil
 // means a client with a 10 s timeout.
 func NewClient(base string, hc *http.Client) *Client {
-	if hc == nil {
-		hc = &http.Client{Timeout: 10 * time.Second}
-	}
-	return &Client{base: strings.TrimRight(base, "/"), hc: hc}
+	return &Client{caller: svcclient.New("inventory", base, hc, 10*time.Second, errUnavailable)}
 }
 
 var errUnavailable = apperr.New(apperr.Unavailable, "inventory_unavailable", "Stock cannot be checked right now.")
 
-// call sends in as JSON (nil: no body) and decodes a 2xx answer into out (nil: ignore it).
+// call sends one request through the shared service caller.
 func (c *Client) call(ctx context.Context, method, path string, in, out any) error {
-	var body io.Reader
-	if in != nil {
-		b, err := json.Marshal(in)
-		if err != nil {
-			return err
-		}
-		body = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, c.base+path, body)
-	if err != nil {
-		return fmt.Errorf("inventory %s %s: %w", method, path, err)
-	}
-	if in != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if t := auth.BearerFrom(ctx); t != "" {
-		req.Header.Set("Authorization", "Bearer "+t)
-	}
-	if id := httpx.RequestID(ctx); id != "" {
-		req.Header.Set("X-Request-Id", id)
-	}
-	resp, err := c.hc.Do(req)
-	if err != nil {
-		return errUnavailable.WithCause(fmt.Errorf("inventory %s %s: %w", method, path, err))
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode >= 400 {
-		return httpx.ErrorFromResponse(resp)
-	}
-	if out == nil {
-		return nil
-	}
-	if err := json.NewDecoder(io.LimitReader(resp.Body, 4<<20)).Decode(out); err != nil {
-		return fmt.Errorf("inventory %s %s: decode answer: %w", method, path, err)
-	}
-	return nil
+	return c.caller.Call(ctx, method, path, in, out)
 }
 
 // Get calls GET /api/v1/admin/inventory/{sku} (the full stock, with warehouses).

@@ -1,19 +1,13 @@
 package payment
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"fmt"
-	"io"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
 
 	"github.com/pasarhq/pasar/internal/platform/apperr"
-	"github.com/pasarhq/pasar/internal/platform/auth"
-	"github.com/pasarhq/pasar/internal/platform/httpx"
+	"github.com/pasarhq/pasar/internal/platform/svcclient"
 )
 
 // Client is Service over the payment service's REST API, for an order service in another
@@ -21,8 +15,7 @@ import (
 // auth.OrdersManage to take payments, auth.OrdersRead for Get and auth.PaymentsRefund for
 // Refund. Errors come back as the sentinels Core returns, so errors.Is works in both shapes.
 type Client struct {
-	base string
-	hc   *http.Client
+	caller *svcclient.Caller
 }
 
 var _ Service = (*Client)(nil)
@@ -30,50 +23,14 @@ var _ Service = (*Client)(nil)
 // NewClient returns a client of the payment service at base; hc nil means a 30 s timeout
 // (a provider may be slow to answer).
 func NewClient(base string, hc *http.Client) *Client {
-	if hc == nil {
-		hc = &http.Client{Timeout: 30 * time.Second}
-	}
-	return &Client{base: strings.TrimRight(base, "/"), hc: hc}
+	return &Client{caller: svcclient.New("payment", base, hc, 30*time.Second, errUnavailable)}
 }
 
 var errUnavailable = apperr.New(apperr.Unavailable, "payments_unavailable", "Payments are unavailable right now.")
 
-// call sends in as JSON (nil: no body) and decodes a 2xx answer into out.
+// call sends one request through the shared service caller.
 func (c *Client) call(ctx context.Context, method, path string, in, out any) error {
-	var body io.Reader
-	if in != nil {
-		b, err := json.Marshal(in)
-		if err != nil {
-			return err
-		}
-		body = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, c.base+path, body)
-	if err != nil {
-		return fmt.Errorf("payment %s %s: %w", method, path, err)
-	}
-	if in != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if t := auth.BearerFrom(ctx); t != "" {
-		req.Header.Set("Authorization", "Bearer "+t)
-	}
-	if id := httpx.RequestID(ctx); id != "" {
-		req.Header.Set("X-Request-Id", id)
-	}
-	resp, err := c.hc.Do(req)
-	if err != nil {
-		// The error text names the URL only: the body, which may hold a card, is never in it.
-		return errUnavailable.WithCause(fmt.Errorf("payment %s %s: %w", method, path, err))
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode >= 400 {
-		return httpx.ErrorFromResponse(resp)
-	}
-	if err := json.NewDecoder(io.LimitReader(resp.Body, 4<<20)).Decode(out); err != nil {
-		return fmt.Errorf("payment %s %s: decode answer: %w", method, path, err)
-	}
-	return nil
+	return c.caller.Call(ctx, method, path, in, out)
 }
 
 func intentPath(id, step string) string {
