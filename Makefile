@@ -2,7 +2,7 @@
 GO ?= go
 PKGS ?= ./...
 
-.PHONY: test bench lint build
+.PHONY: test bench bench-http lint build
 
 ## test: every test, with the race detector
 test:
@@ -11,6 +11,11 @@ test:
 ## bench: the benchmarks recorded in docs/PERFORMANCE.md
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count 1 -timeout 30m $(PKGS)
+
+## bench-http: HTTP load benchmarks with wrk against a real pasar serve and a bare handler
+bench-http:
+	bash bench/catalog.sh
+	bash bench/edge.sh
 
 ## lint: formatting and vet
 lint:
