@@ -14,8 +14,9 @@ import (
 // searchIndexPath is where the embedded search index lives.
 func searchIndexPath(cfg config.Config) string { return filepath.Join(cfg.DataDir, "search") }
 
-// wireSearch opens the search index, feeds it from catalog events through a durable consumer
-// (whose processed-event records live in the search store) and serves the search API.
+// wireSearch opens the search index, feeds it from catalog events and the inventory's stock events
+// through two durable consumers (whose processed-event records and stock live in the search
+// store) and serves the search API.
 func (a *App) wireSearch(ctx context.Context) error {
 	st, err := a.OpenStore(ctx, "search", search.Migrations)
 	if err != nil {
@@ -33,6 +34,11 @@ func (a *App) wireSearch(ctx context.Context) error {
 		return fmt.Errorf("search indexer: %w", err)
 	}
 	a.consumers = append(a.consumers, c)
+	sc, err := search.SubscribeStock(ctx, a.bus, st.DB, x, log)
+	if err != nil {
+		return fmt.Errorf("search stock consumer: %w", err)
+	}
+	a.consumers = append(a.consumers, sc)
 	a.addCheck("search", func(context.Context) error {
 		_, err := x.DocCount()
 		return err

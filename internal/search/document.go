@@ -57,8 +57,9 @@ func document(p catalog.Product, categoryPath []string, rid uint32) map[string]a
 	if len(cats) == 0 {
 		cats = p.Categories
 	}
-	inStock := true // inventory does not publish stock yet; until it does, listed means buyable
-	rd := rowDoc{RID: rid, Price: price.Amount, Created: p.CreatedAt.UnixMilli(), InStock: inStock}
+	// Stock is not part of the document: it changes far more often than the product and lives in
+	// the search store (stock.go). The SKUs let the table tell which products a change touches.
+	rd := rowDoc{RID: rid, Price: price.Amount, Created: p.CreatedAt.UnixMilli(), SKUs: skus(p.Variants)}
 	for _, c := range cats {
 		rd.Values = append(rd.Values, string(kindCategory)+c)
 	}
@@ -110,6 +111,18 @@ func cheapest(vs []catalog.Variant) catalog.Money {
 		}
 	}
 	return m
+}
+
+// skus returns the variants' SKUs, sorted and without blanks or duplicates.
+func skus(vs []catalog.Variant) []string {
+	out := make([]string, 0, len(vs))
+	for _, v := range vs {
+		if v.SKU != "" {
+			out = append(out, v.SKU)
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 func firstImage(imgs []catalog.Image) string {

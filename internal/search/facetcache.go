@@ -56,3 +56,10 @@ func (c *facetCache) put(key string, e facetEntry) {
 	e.expires = now.Add(c.ttl)
 	c.m[key] = e
 }
+
+// clear forgets every entry, for a change (such as stock) that alters counts of past searches.
+func (c *facetCache) clear() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	clear(c.m)
+}

@@ -21,7 +21,7 @@ import (
 var schemaKey = []byte("pasar/schema")
 
 // schemaVersion changes whenever newMapping or document changes what is indexed.
-const schemaVersion = "6"
+const schemaVersion = "7"
 
 // Options tunes an Index.
 type Options struct {

@@ -12,8 +12,8 @@ import (
 // Facets and sorting read a table in memory rather than Bleve's doc values: Bleve decompresses
 // a whole chunk of doc values per field for every chunk a match falls in, which made facets cost
 // 20-300 ms at 100k products however few products matched. The table holds, per product, the
-// interned keyword values, the price and the creation time: about 150 bytes each. It is loaded
-// from the index when it opens and kept up to date with every write.
+// interned keyword values, the price, the creation time and the SKUs: about 150 bytes each plus
+// the SKUs. It is loaded from the index when it opens and kept up to date with every write.
 
 // Value kinds, the first byte of an interned value.
 const (
@@ -30,7 +30,7 @@ type rowDoc struct {
 	Values  []string `json:"v"` // kind byte + value
 	Price   int64    `json:"p"`
 	Created int64    `json:"t"` // unix milliseconds
-	InStock bool     `json:"s"`
+	SKUs    []string `json:"k,omitempty"`
 }
 
 type row struct {
@@ -38,7 +38,8 @@ type row struct {
 	vals    []uint32
 	price   int64
 	created int64
-	inStock bool
+	skus    []string
+	inStock bool // some SKU is not known to be out of stock (see stockOf)
 }
 
 // table is the in-memory copy. Rows sit in a slice by row number: a text match finds its row
@@ -50,12 +51,14 @@ type table struct {
 	pos    map[string]uint32 // product id -> row number
 	docs   []string          // row number -> product id
 	rows   []row
-	ids    map[string]uint32 // value -> number
-	values []string          // number -> value
+	ids    map[string]uint32   // value -> number
+	values []string            // number -> value
+	bySKU  map[string][]uint32 // SKU -> the live rows of the products that sell it
+	out    map[string]bool     // SKUs the inventory last reported out of stock
 }
 
 func newTable() *table {
-	return &table{pos: map[string]uint32{}, ids: map[string]uint32{}}
+	return &table{pos: map[string]uint32{}, ids: map[string]uint32{}, bySKU: map[string][]uint32{}, out: map[string]bool{}}
 }
 
 // reserve returns product id's row number, allocating one for a new product.
@@ -76,7 +79,8 @@ func (t *table) reserve(id string) uint32 {
 func (t *table) set(id string, d rowDoc) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	r := row{live: true, vals: make([]uint32, 0, len(d.Values)), price: d.Price, created: d.Created, inStock: d.InStock}
+	r := row{live: true, vals: make([]uint32, 0, len(d.Values)), price: d.Price, created: d.Created, skus: d.SKUs}
+	r.inStock = t.stockOf(r.skus)
 	for _, v := range d.Values {
 		n, ok := t.ids[v]
 		if !ok {
@@ -90,14 +94,19 @@ func (t *table) set(id string, d rowDoc) {
 		t.rows = append(t.rows, row{})
 		t.docs = append(t.docs, "")
 	}
+	t.unlink(d.RID)
 	t.rows[d.RID], t.docs[d.RID] = r, id
 	t.pos[id] = d.RID
+	for _, sku := range r.skus {
+		t.bySKU[sku] = append(t.bySKU[sku], d.RID)
+	}
 }
 
 func (t *table) remove(id string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if n, ok := t.pos[id]; ok {
+		t.unlink(n)
 		t.rows[n], t.docs[n] = row{}, ""
 		delete(t.pos, id)
 	}
