@@ -8,6 +8,7 @@ import (
 	"github.com/pasarhq/pasar/internal/catalog"
 	"github.com/pasarhq/pasar/internal/identity"
 	"github.com/pasarhq/pasar/internal/inventory"
+	"github.com/pasarhq/pasar/internal/order"
 	"github.com/pasarhq/pasar/internal/payment"
 	"github.com/pasarhq/pasar/internal/search"
 )
@@ -26,6 +27,7 @@ var services = []serviceSpec{
 	{name: "inventory", migrations: inventory.Migrations},
 	{name: "cart", migrations: cart.Migrations}, // carts (unless in Redis), the catalog's variants by SKU, discount codes
 	{name: "payment", migrations: payment.Migrations},
+	{name: "order", migrations: order.Migrations}, // orders, their history and checkout idempotency keys
 }
 
 // wireServices builds each service on its store and registers its routes.
@@ -45,11 +47,13 @@ func (a *App) wireServices(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if _, err := a.wirePayment(ctx); err != nil {
+	pay, err := a.wirePayment(ctx)
+	if err != nil {
 		return err
 	}
-	if _, err := a.wireCart(ctx, inv); err != nil {
+	carts, err := a.wireCart(ctx, inv)
+	if err != nil {
 		return err
 	}
-	return nil
+	return a.wireOrder(ctx, carts, inv, pay)
 }

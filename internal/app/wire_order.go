@@ -1,0 +1,24 @@
+package app
+
+import (
+	"context"
+
+	"github.com/pasarhq/pasar/internal/cart"
+	"github.com/pasarhq/pasar/internal/inventory"
+	"github.com/pasarhq/pasar/internal/order"
+	"github.com/pasarhq/pasar/internal/payment"
+)
+
+// wireOrder opens the order store and serves checkout and the order API. The checkout saga
+// calls the cart, inventory and payment services in-process.
+func (a *App) wireOrder(ctx context.Context, carts *cart.Service, inv inventory.Service, pay payment.Service) error {
+	st, err := a.OpenStore(ctx, "order", order.Migrations)
+	if err != nil {
+		return err
+	}
+	core := order.NewCore(st.DB, st.Outbox, order.Options{Carts: carts, Inventory: inv, Payment: pay,
+		Logger: a.log.With("service", "order")})
+	order.NewHandler(core).Routes(a.router)
+	a.openapi = append(a.openapi, order.OpenAPI)
+	return nil
+}

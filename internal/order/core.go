@@ -1,0 +1,143 @@
+package order
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/pasarhq/pasar/internal/cart"
+	"github.com/pasarhq/pasar/internal/inventory"
+	"github.com/pasarhq/pasar/internal/payment"
+	"github.com/pasarhq/pasar/internal/platform/apperr"
+	"github.com/pasarhq/pasar/internal/platform/auth"
+	"github.com/pasarhq/pasar/internal/platform/db"
+	"github.com/pasarhq/pasar/internal/platform/events"
+)
+
+// Options configure a Core.
+type Options struct {
+	Carts          *cart.Service     // required: the carts checkout turns into orders
+	Inventory      inventory.Service // required
+	Payment        payment.Service   // required
+	ReservationTTL time.Duration     // how long checkout holds stock; default inventory.DefaultTTL
+	Logger         *slog.Logger
+	Now            func() time.Time
+}
+
+// Core is the order service on a SQL store.
+type Core struct {
+	d   *db.DB
+	out *events.Outbox
+	o   Options
+}
+
+// NewCore returns the order service on d (with Migrations applied), publishing through out.
+func NewCore(d *db.DB, out *events.Outbox, o Options) *Core {
+	if o.ReservationTTL <= 0 {
+		o.ReservationTTL = inventory.DefaultTTL
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return &Core{d: d, out: out, o: o}
+}
+
+// customerOf returns the customer an order of the caller belongs to: a signed-in user's
+// subject, or "" for a guest or a service.
+func customerOf(ctx context.Context) string {
+	p := auth.FromContext(ctx)
+	if p.IsAnonymous() || p.Service {
+		return ""
+	}
+	return p.Subject
+}
+
+// actorOf names who made a change, for the history.
+func actorOf(ctx context.Context) string {
+	p := auth.FromContext(ctx)
+	switch {
+	case p.IsAnonymous():
+		return "guest"
+	case p.Service:
+		return "service:" + p.Subject
+	}
+	return p.Subject
+}
+
+// Get returns the caller's order id. To anyone but its customer (and staff who may read
+// orders) it does not exist; a guest order is visible to staff only.
+func (c *Core) Get(ctx context.Context, id string) (Order, error) {
+	o, err := load(ctx, c.d, id)
+	if err != nil {
+		return o, err
+	}
+	if auth.Check(ctx, auth.OrdersRead) == nil {
+		return o, nil
+	}
+	if cust := customerOf(ctx); cust == "" || o.CustomerID != cust {
+		return Order{}, ErrNotFound
+	}
+	return o, nil
+}
+
+// Mine returns the signed-in caller's orders, newest first.
+func (c *Core) Mine(ctx context.Context, limit int) ([]Order, error) {
+	cust := customerOf(ctx)
+	if cust == "" {
+		return nil, apperr.New(apperr.Unauthenticated, "unauthenticated", "Sign in to see your orders.")
+	}
+	return list(ctx, c.d, Filter{CustomerID: cust, Limit: limit})
+}
+
+// List returns orders for staff (auth.OrdersRead), newest first.
+func (c *Core) List(ctx context.Context, f Filter) ([]Order, error) {
+	if err := auth.Check(ctx, auth.OrdersRead); err != nil {
+		return nil, err
+	}
+	if f.Status != "" && !ValidStatus(f.Status) {
+		return nil, apperr.Invalid(apperr.FieldError{Field: "status", Detail: "is not an order status"})
+	}
+	return list(ctx, c.d, f)
+}
+
+// move changes order id from status from to status to, in one transaction with its history
+// entry and its event; set, when not nil, changes more columns in that transaction. Another
+// change that got there first makes it ErrInvalidTransition.
+func (c *Core) move(ctx context.Context, id string, from, to Status, note string, set func(tx *db.Tx) error) (Order, error) {
+	if !CanMove(from, to) {
+		return Order{}, ErrInvalidTransition
+	}
+	var o Order
+	err := c.d.InTx(ctx, func(tx *db.Tx) error {
+		now := c.o.Now().UTC()
+		res, err := tx.ExecContext(ctx, `UPDATE orders SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4`,
+			to, ms(now), id, from)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n != 1 {
+			if err != nil {
+				return err
+			}
+			return ErrInvalidTransition
+		}
+		if set != nil {
+			if err := set(tx); err != nil {
+				return err
+			}
+		}
+		if err := record(ctx, tx, id, Change{From: from, To: to, Actor: actorOf(ctx), Note: note, At: now}); err != nil {
+			return err
+		}
+		if o, err = load(ctx, tx, id); err != nil {
+			return err
+		}
+		_, err = c.out.Add(ctx, tx, EventPrefix+string(to), 1, OrderEvent{OrderID: o.ID, Number: o.Number, Status: to,
+			From: from, Email: o.Email, CustomerID: o.CustomerID, Total: o.Total, Tracking: o.TrackingNumber})
+		return err
+	})
+	return o, err
+}

@@ -1,0 +1,125 @@
+package order
+
+import (
+	"context"
+	"errors"
+
+	"github.com/pasarhq/pasar/internal/cart"
+	"github.com/pasarhq/pasar/internal/inventory"
+	"github.com/pasarhq/pasar/internal/payment"
+	"github.com/pasarhq/pasar/internal/platform/apperr"
+	"github.com/pasarhq/pasar/internal/platform/db"
+)
+
+// settle runs the checkout saga of pending order o: reserve its stock, authorize its payment,
+// mark it placed, capture and mark it paid, then redeem its discount code, commit the
+// reservation and delete the cart. Each step is idempotent for the order, so a resumed saga
+// holds stock and charges once.
+func (c *Core) settle(ctx context.Context, o Order, r CheckoutRequest) (Order, error) {
+	// Compensations run to the end even when the shopper hangs up.
+	undo := context.WithoutCancel(ctx)
+	lines := make([]inventory.Line, len(o.Lines))
+	for i, l := range o.Lines {
+		lines[i] = inventory.Line{SKU: l.SKU, Quantity: l.Quantity}
+	}
+	if _, err := c.o.Inventory.Reserve(ctx, o.ID, lines, c.o.ReservationTTL); err != nil {
+		c.failed(undo, o, "reserve stock", err)
+		return Order{}, err
+	}
+	release := func() {
+		if err := c.o.Inventory.Release(undo, o.ID); err != nil {
+			c.o.Logger.Error("release stock of failed checkout", "order", o.ID, "error", err)
+		}
+	}
+	var intentID string
+	if o.Total.Amount > 0 {
+		in, err := c.o.Payment.CreateIntent(ctx, payment.IntentRequest{OrderID: o.ID, Amount: o.Total.Amount,
+			Currency: o.Total.Currency, Provider: r.Payment.Provider, IdempotencyKey: "order:" + o.ID})
+		if err != nil {
+			release()
+			c.failed(undo, o, "create payment", err)
+			return Order{}, paymentField(err)
+		}
+		intentID = in.ID
+		card := payment.Card{Number: r.Payment.CardNumber, ExpMonth: r.Payment.ExpMonth, ExpYear: r.Payment.ExpYear, CVC: r.Payment.CVC}
+		if _, err := c.o.Payment.Authorize(ctx, in.ID, card); err != nil {
+			c.void(undo, intentID)
+			release()
+			c.failed(undo, o, "authorize payment", err)
+			return Order{}, paymentField(err)
+		}
+	}
+	_, err := c.move(ctx, o.ID, Pending, Placed, "stock reserved, payment authorized", func(tx *db.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE orders SET payment_intent_id = $1 WHERE id = $2`, intentID, o.ID)
+		return err
+	})
+	if err != nil {
+		c.void(undo, intentID)
+		release()
+		c.failed(undo, o, "place order", err)
+		return Order{}, err
+	}
+	if intentID != "" {
+		if _, err := c.o.Payment.Capture(ctx, intentID, 0); err != nil {
+			c.void(undo, intentID)
+			release()
+			if _, mErr := c.move(undo, o.ID, Placed, Cancelled, "capture payment", nil); mErr != nil {
+				c.o.Logger.Error("cancel order after failed capture", "order", o.ID, "error", mErr)
+			}
+			return Order{}, err
+		}
+	}
+	paid, err := c.move(undo, o.ID, Placed, Paid, "payment captured", nil)
+	if err != nil {
+		return Order{}, err
+	}
+	c.finish(undo, paid)
+	return paid, nil
+}
+
+// finish does what follows a paid order and cannot undo the sale: it counts the discount
+// code's use, turns the reservation into a sale and deletes the cart. Failures are logged:
+// the shopper has paid for what the quote showed, and an unsold reservation expires by itself.
+func (c *Core) finish(ctx context.Context, o Order) {
+	if o.DiscountCode != "" {
+		if ds := c.o.Carts.Discounts(); ds != nil {
+			who := o.CustomerID
+			if who == "" {
+				who = o.Email
+			}
+			if err := ds.Redeem(ctx, o.DiscountCode, who, o.ID); err != nil {
+				c.o.Logger.Warn("redeem discount code of paid order", "order", o.ID, "code", o.DiscountCode, "error", err)
+			}
+		}
+	}
+	if err := c.o.Inventory.Commit(ctx, o.ID); err != nil {
+		c.o.Logger.Error("commit reservation of paid order", "order", o.ID, "error", err)
+	}
+	if err := c.o.Carts.Delete(ctx, o.CartID); err != nil && !errors.Is(err, cart.ErrNotFound) {
+		c.o.Logger.Warn("delete cart of paid order", "order", o.ID, "cart", o.CartID, "error", err)
+	}
+}
+
+// void drops intent id's authorization (a no-op that cancels an intent never authorized).
+func (c *Core) void(ctx context.Context, id string) {
+	if id == "" {
+		return
+	}
+	if _, err := c.o.Payment.Void(ctx, id); err != nil {
+		c.o.Logger.Error("void payment of failed checkout", "intent", id, "error", err)
+	}
+}
+
+// paymentField names the checkout's own field in a payment error about the card.
+func paymentField(err error) error {
+	var e *apperr.Error
+	if !errors.As(err, &e) || len(e.Fields) == 0 {
+		return err
+	}
+	out := *e
+	out.Fields = make([]apperr.FieldError, len(e.Fields))
+	for i, f := range e.Fields {
+		out.Fields[i] = apperr.FieldError{Field: "payment." + f.Field, Detail: f.Detail}
+	}
+	return &out
+}

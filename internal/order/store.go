@@ -1,0 +1,201 @@
+package order
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/pasarhq/pasar/internal/platform/db"
+)
+
+// NumberPrefix starts every order number, as in PSR-100042.
+const NumberPrefix = "PSR-"
+
+func newID() string {
+	var b [16]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+func ms(t time.Time) int64 { return t.UnixMilli() }
+
+func fromMS(v int64) time.Time { return time.UnixMilli(v).UTC() }
+
+// insert stores o (pending) with its lines, its first history entry and, when key is set, the
+// idempotency key that made it, all in tx. It takes the next order number.
+func insert(ctx context.Context, tx *db.Tx, o *Order, key, hash, actor string) error {
+	var n int64
+	if err := tx.QueryRowContext(ctx, `UPDATE order_numbers SET next = next + 1 WHERE name = 'order' RETURNING next - 1`).Scan(&n); err != nil {
+		return fmt.Errorf("order number: %w", err)
+	}
+	o.Number = NumberPrefix + strconv.FormatInt(n, 10)
+	addr, err := json.Marshal(o.ShippingAddress)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO orders (id, number, status, customer_id, email, cart_id, currency,
+		subtotal, discount, shipping, tax, total, shipping_method, discount_code, shipping_address, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16)`,
+		o.ID, o.Number, o.Status, o.CustomerID, o.Email, o.CartID, o.Total.Currency, o.Totals.Subtotal, o.Totals.Discount,
+		o.Totals.Shipping, o.Totals.Tax, o.Total.Amount, o.ShippingMethod, o.DiscountCode, string(addr), ms(o.CreatedAt)); err != nil {
+		return fmt.Errorf("insert order: %w", err)
+	}
+	for i, l := range o.Lines {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO order_lines (order_id, n, sku, title, quantity, unit_price, line_total)
+			VALUES ($1, $2, $3, $4, $5, $6, $7)`, o.ID, i, l.SKU, l.Title, l.Quantity, l.UnitPrice.Amount, l.LineTotal.Amount); err != nil {
+			return fmt.Errorf("insert order line: %w", err)
+		}
+	}
+	if err := record(ctx, tx, o.ID, Change{From: "", To: o.Status, Actor: actor, Note: "checkout", At: o.CreatedAt}); err != nil {
+		return err
+	}
+	if key == "" {
+		return nil
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO order_idempotency (idem_key, request_hash, order_id, created_at)
+		VALUES ($1, $2, $3, $4)`, key, hash, o.ID, ms(o.CreatedAt))
+	return err
+}
+
+// record appends a status change to the order's history.
+func record(ctx context.Context, tx *db.Tx, id string, c Change) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO order_history (order_id, n, from_status, to_status, actor, note, at)
+		SELECT $1, COALESCE(MAX(n), 0) + 1, $2, $3, $4, $5, $6 FROM order_history WHERE order_id = $1`,
+		id, c.From, c.To, c.Actor, c.Note, ms(c.At))
+	if err != nil {
+		return fmt.Errorf("record order change: %w", err)
+	}
+	return nil
+}
+
+// keyed returns the order id and request hash stored for an idempotency key ("" when none).
+func keyed(ctx context.Context, q db.Querier, key string) (id, hash string, err error) {
+	err = q.QueryRowContext(ctx, `SELECT order_id, request_hash FROM order_idempotency WHERE idem_key = $1`, key).Scan(&id, &hash)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", "", nil
+	}
+	return id, hash, err
+}
+
+const orderColumns = `SELECT id, number, status, customer_id, email, cart_id, currency, subtotal, discount, shipping, tax,
+	total, shipping_method, discount_code, shipping_address, payment_intent_id, tracking_number, created_at, updated_at FROM orders`
+
+func scanOrder(scan func(...any) error) (Order, error) {
+	var (
+		o        Order
+		addr     string
+		cur      string
+		cat, uat int64
+	)
+	err := scan(&o.ID, &o.Number, &o.Status, &o.CustomerID, &o.Email, &o.CartID, &cur, &o.Totals.Subtotal,
+		&o.Totals.Discount, &o.Totals.Shipping, &o.Totals.Tax, &o.Total.Amount, &o.ShippingMethod, &o.DiscountCode,
+		&addr, &o.PaymentIntentID, &o.TrackingNumber, &cat, &uat)
+	if err != nil {
+		return o, err
+	}
+	o.Total.Currency, o.CreatedAt, o.UpdatedAt = cur, fromMS(cat), fromMS(uat)
+	return o, json.Unmarshal([]byte(addr), &o.ShippingAddress)
+}
+
+// load returns order id with its lines and history.
+func load(ctx context.Context, q db.Querier, id string) (Order, error) {
+	o, err := scanOrder(q.QueryRowContext(ctx, orderColumns+` WHERE id = $1`, id).Scan)
+	if errors.Is(err, sql.ErrNoRows) {
+		return o, ErrNotFound
+	}
+	if err != nil {
+		return o, fmt.Errorf("read order: %w", err)
+	}
+	if o.Lines, err = lines(ctx, q, o.ID, o.Total.Currency); err != nil {
+		return o, err
+	}
+	o.History, err = history(ctx, q, o.ID)
+	return o, err
+}
+
+func lines(ctx context.Context, q db.Querier, id, cur string) ([]Line, error) {
+	rows, err := q.QueryContext(ctx, `SELECT sku, title, quantity, unit_price, line_total FROM order_lines WHERE order_id = $1 ORDER BY n`, id)
+	if err != nil {
+		return nil, fmt.Errorf("read order lines: %w", err)
+	}
+	defer rows.Close()
+	out := []Line{}
+	for rows.Next() {
+		l := Line{UnitPrice: Money{Currency: cur}, LineTotal: Money{Currency: cur}}
+		if err := rows.Scan(&l.SKU, &l.Title, &l.Quantity, &l.UnitPrice.Amount, &l.LineTotal.Amount); err != nil {
+			return nil, fmt.Errorf("read order lines: %w", err)
+		}
+		out = append(out, l)
+	}
+	return out, rows.Err()
+}
+
+func history(ctx context.Context, q db.Querier, id string) ([]Change, error) {
+	rows, err := q.QueryContext(ctx, `SELECT from_status, to_status, actor, note, at FROM order_history WHERE order_id = $1 ORDER BY n`, id)
+	if err != nil {
+		return nil, fmt.Errorf("read order history: %w", err)
+	}
+	defer rows.Close()
+	var out []Change
+	for rows.Next() {
+		var c Change
+		var at int64
+		if err := rows.Scan(&c.From, &c.To, &c.Actor, &c.Note, &at); err != nil {
+			return nil, fmt.Errorf("read order history: %w", err)
+		}
+		c.At = fromMS(at)
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// Filter selects orders for a list.
+type Filter struct {
+	CustomerID string // "" for every customer (staff lists only)
+	Status     Status // "" for every status
+	Limit      int    // 0: DefaultLimit
+}
+
+// Limits on lists.
+const (
+	DefaultLimit = 50
+	MaxLimit     = 200
+)
+
+// list returns orders matching f, newest first, without lines or history.
+func list(ctx context.Context, q db.Querier, f Filter) ([]Order, error) {
+	if f.Limit <= 0 || f.Limit > MaxLimit {
+		f.Limit = DefaultLimit
+	}
+	query, args := orderColumns+` WHERE 1 = 1`, []any{}
+	if f.CustomerID != "" {
+		args = append(args, f.CustomerID)
+		query += ` AND customer_id = $` + strconv.Itoa(len(args))
+	}
+	if f.Status != "" {
+		args = append(args, f.Status)
+		query += ` AND status = $` + strconv.Itoa(len(args))
+	}
+	args = append(args, f.Limit)
+	query += ` ORDER BY created_at DESC, number DESC LIMIT $` + strconv.Itoa(len(args))
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list orders: %w", err)
+	}
+	defer rows.Close()
+	out := []Order{}
+	for rows.Next() {
+		o, err := scanOrder(rows.Scan)
+		if err != nil {
+			return nil, fmt.Errorf("list orders: %w", err)
+		}
+		out = append(out, o)
+	}
+	return out, rows.Err()
+}
