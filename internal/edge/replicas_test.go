@@ -1,11 +1,14 @@
 package edge
 
 import (
+	"context"
 	"crypto/rand"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"testing"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/pasarhq/pasar/internal/edge/ratelimit"
 	"github.com/pasarhq/pasar/internal/edge/waf"
@@ -19,7 +22,9 @@ func TestReplicasShareLimitsInRedis(t *testing.T) {
 	if url == "" {
 		t.Skip("PASAR_TEST_REDIS_URL is not set (e.g. redis://127.0.0.1:6379/0)")
 	}
-	o := Options{WAF: waf.Off, RedisURL: url, RedisPrefix: "pasar-test:" + t.Name() + ":" + rand.Text() + ":",
+	prefix := "pasar-test:" + t.Name() + ":" + rand.Text() + ":"
+	t.Cleanup(func() { deleteKeys(t, url, prefix) })
+	o := Options{WAF: waf.Off, RedisURL: url, RedisPrefix: prefix,
 		ClientRate: ratelimit.Rate{PerSecond: 0.01, Burst: 4}}
 	var replicas []http.Handler
 	for range 2 {
@@ -43,5 +48,21 @@ func TestReplicasShareLimitsInRedis(t *testing.T) {
 		if got[i] != want[i] {
 			t.Fatalf("statuses %v, want %v: the replicas do not share the bucket", got, want)
 		}
+	}
+}
+
+// deleteKeys removes the keys under prefix, so the shared server keeps nothing of the test.
+func deleteKeys(t *testing.T, url, prefix string) {
+	opt, err := redis.ParseURL(url)
+	if err != nil {
+		t.Error(err)
+		return
+	}
+	rdb := redis.NewClient(opt)
+	defer rdb.Close()
+	ctx := context.Background()
+	iter := rdb.Scan(ctx, 0, prefix+"*", 100).Iterator()
+	for iter.Next(ctx) {
+		rdb.Del(ctx, iter.Val())
 	}
 }

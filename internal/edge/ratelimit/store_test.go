@@ -35,8 +35,17 @@ func testRedis(t *testing.T) *Redis {
 		t.Fatal(err)
 	}
 	rdb := redis.NewClient(opt)
-	t.Cleanup(func() { rdb.Close() })
-	return NewRedis(rdb, "pasar-test:"+t.Name()+":"+rand.Text()+":")
+	prefix := "pasar-test:" + t.Name() + ":" + rand.Text() + ":"
+	t.Cleanup(func() {
+		// Leave nothing behind in the shared server, not even keys that would expire.
+		ctx := context.Background()
+		iter := rdb.Scan(ctx, 0, prefix+"*", 100).Iterator()
+		for iter.Next(ctx) {
+			rdb.Del(ctx, iter.Val())
+		}
+		rdb.Close()
+	})
+	return NewRedis(rdb, prefix)
 }
 
 func TestStoreBurstThenRefuse(t *testing.T) {
