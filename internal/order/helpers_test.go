@@ -198,5 +198,4 @@ func count(t testing.TB, d *db.DB, query string, args ...any) int {
 	return n
 }
 
-
 func cartDestination(country string) cart.Destination { return cart.Destination{Country: country} }

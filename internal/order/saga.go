@@ -3,6 +3,8 @@ package order
 import (
 	"context"
 	"errors"
+	"slices"
+	"strings"
 
 	"github.com/pasarhq/pasar/internal/cart"
 	"github.com/pasarhq/pasar/internal/inventory"
@@ -22,6 +24,9 @@ func (c *Core) settle(ctx context.Context, o Order, r CheckoutRequest) (Order, e
 	for i, l := range o.Lines {
 		lines[i] = inventory.Line{SKU: l.SKU, Quantity: l.Quantity}
 	}
+	// In SKU order, so concurrent checkouts (and commits) lock stock rows in one order: on
+	// PostgreSQL, baskets listing the same SKUs in different orders otherwise deadlock.
+	slices.SortFunc(lines, func(a, b inventory.Line) int { return strings.Compare(a.SKU, b.SKU) })
 	if _, err := c.o.Inventory.Reserve(ctx, o.ID, lines, c.o.ReservationTTL); err != nil {
 		c.failed(undo, o, "reserve stock", err)
 		return Order{}, err
