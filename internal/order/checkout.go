@@ -138,7 +138,7 @@ func (c *Core) failed(ctx context.Context, o Order, step string, cause error) {
 	if errors.As(cause, &e) {
 		note += ": " + e.Code
 	}
-	if _, err := c.move(ctx, o.ID, Pending, Cancelled, note, nil); err != nil {
+	if err := c.transition(ctx, o.ID, Pending, Cancelled, note, nil); err != nil {
 		c.o.Logger.Error("cancel failed checkout", "order", o.ID, "error", err)
 	}
 }

@@ -103,15 +103,22 @@ func (c *Core) List(ctx context.Context, f Filter) ([]Order, error) {
 	return list(ctx, c.d, f)
 }
 
-// move changes order id from status from to status to, in one transaction with its history
-// entry and its event; set, when not nil, changes more columns in that transaction. Another
-// change that got there first makes it ErrInvalidTransition.
+// move changes order id from status from to status to (see transition) and returns it after.
 func (c *Core) move(ctx context.Context, id string, from, to Status, note string, set func(tx *db.Tx) error) (Order, error) {
-	if !CanMove(from, to) {
-		return Order{}, ErrInvalidTransition
+	if err := c.transition(ctx, id, from, to, note, set); err != nil {
+		return Order{}, err
 	}
-	var o Order
-	err := c.d.InTx(ctx, func(tx *db.Tx) error {
+	return load(ctx, c.d, id)
+}
+
+// transition changes order id from status from to status to, in one transaction with its
+// history entry and its event; set, when not nil, changes more columns in that transaction.
+// Another change that got there first makes it ErrInvalidTransition.
+func (c *Core) transition(ctx context.Context, id string, from, to Status, note string, set func(tx *db.Tx) error) error {
+	if !CanMove(from, to) {
+		return ErrInvalidTransition
+	}
+	return c.d.InTx(ctx, func(tx *db.Tx) error {
 		now := c.o.Now().UTC()
 		res, err := tx.ExecContext(ctx, `UPDATE orders SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4`,
 			to, ms(now), id, from)
@@ -132,12 +139,14 @@ func (c *Core) move(ctx context.Context, id string, from, to Status, note string
 		if err := record(ctx, tx, id, Change{From: from, To: to, Actor: actorOf(ctx), Note: note, At: now}); err != nil {
 			return err
 		}
-		if o, err = load(ctx, tx, id); err != nil {
+		// The event needs the order row only; lines and history are read after the commit, off
+		// the writer.
+		o, err := scanOrder(tx.QueryRowContext(ctx, orderColumns+` WHERE id = $1`, id).Scan)
+		if err != nil {
 			return err
 		}
 		_, err = c.out.Add(ctx, tx, EventPrefix+string(to), 1, OrderEvent{OrderID: o.ID, Number: o.Number, Status: to,
 			From: from, Email: o.Email, CustomerID: o.CustomerID, Total: o.Total, Tracking: o.TrackingNumber})
 		return err
 	})
-	return o, err
 }

@@ -54,7 +54,7 @@ func (c *Core) settle(ctx context.Context, o Order, r CheckoutRequest) (Order, e
 			return Order{}, paymentField(err)
 		}
 	}
-	_, err := c.move(ctx, o.ID, Pending, Placed, "stock reserved, payment authorized", func(tx *db.Tx) error {
+	err := c.transition(ctx, o.ID, Pending, Placed, "stock reserved, payment authorized", func(tx *db.Tx) error {
 		_, err := tx.ExecContext(ctx, `UPDATE orders SET payment_intent_id = $1 WHERE id = $2`, intentID, o.ID)
 		return err
 	})
@@ -68,7 +68,7 @@ func (c *Core) settle(ctx context.Context, o Order, r CheckoutRequest) (Order, e
 		if _, err := c.o.Payment.Capture(ctx, intentID, 0); err != nil {
 			c.void(undo, intentID)
 			release()
-			if _, mErr := c.move(undo, o.ID, Placed, Cancelled, "capture payment", nil); mErr != nil {
+			if mErr := c.transition(undo, o.ID, Placed, Cancelled, "capture payment", nil); mErr != nil {
 				c.o.Logger.Error("cancel order after failed capture", "order", o.ID, "error", mErr)
 			}
 			return Order{}, err
