@@ -32,16 +32,6 @@ func (h *Handler) Routes(r *httpx.Router) {
 	r.Handle("DELETE /api/v1/admin/discounts/{code}", auth.RequireFunc(auth.CatalogWrite, h.deleteDiscount))
 }
 
-// reply answers with v, or with err as problem+json.
-func reply[T any](w http.ResponseWriter, r *http.Request, status int, v T, err error) {
-	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
-	}
-	w.Header().Set("Cache-Control", "no-store")
-	httpx.JSON(w, status, v)
-}
-
 func (h *Handler) create(w http.ResponseWriter, r *http.Request) {
 	var body struct {
 		Currency string `json:"currency"`
@@ -57,12 +47,12 @@ func (h *Handler) create(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		w.Header().Set("Location", "/api/v1/carts/"+v.ID)
 	}
-	reply(w, r, http.StatusCreated, v, err)
+	httpx.Reply(w, r, http.StatusCreated, v, err)
 }
 
 func (h *Handler) get(w http.ResponseWriter, r *http.Request) {
 	v, err := h.s.Get(r.Context(), r.PathValue("id"))
-	reply(w, r, http.StatusOK, v, err)
+	httpx.Reply(w, r, http.StatusOK, v, err)
 }
 
 func (h *Handler) setDestination(w http.ResponseWriter, r *http.Request) {
@@ -76,7 +66,7 @@ func (h *Handler) setDestination(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v, err := h.s.SetDestination(r.Context(), r.PathValue("id"), Destination(body))
-	reply(w, r, http.StatusOK, v, err)
+	httpx.Reply(w, r, http.StatusOK, v, err)
 }
 
 func (h *Handler) addItem(w http.ResponseWriter, r *http.Request) {
@@ -93,7 +83,7 @@ func (h *Handler) addItem(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v, err := h.s.AddItem(r.Context(), r.PathValue("id"), body.SKU, *body.Quantity)
-	reply(w, r, http.StatusOK, v, err)
+	httpx.Reply(w, r, http.StatusOK, v, err)
 }
 
 func (h *Handler) setQuantity(w http.ResponseWriter, r *http.Request) {
@@ -109,12 +99,12 @@ func (h *Handler) setQuantity(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v, err := h.s.SetQuantity(r.Context(), r.PathValue("id"), r.PathValue("sku"), *body.Quantity)
-	reply(w, r, http.StatusOK, v, err)
+	httpx.Reply(w, r, http.StatusOK, v, err)
 }
 
 func (h *Handler) removeItem(w http.ResponseWriter, r *http.Request) {
 	v, err := h.s.RemoveItem(r.Context(), r.PathValue("id"), r.PathValue("sku"))
-	reply(w, r, http.StatusOK, v, err)
+	httpx.Reply(w, r, http.StatusOK, v, err)
 }
 
 func (h *Handler) applyDiscount(w http.ResponseWriter, r *http.Request) {
@@ -126,12 +116,12 @@ func (h *Handler) applyDiscount(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v, err := h.s.ApplyDiscount(r.Context(), r.PathValue("id"), body.Code)
-	reply(w, r, http.StatusOK, v, err)
+	httpx.Reply(w, r, http.StatusOK, v, err)
 }
 
 func (h *Handler) removeDiscount(w http.ResponseWriter, r *http.Request) {
 	v, err := h.s.RemoveDiscount(r.Context(), r.PathValue("id"))
-	reply(w, r, http.StatusOK, v, err)
+	httpx.Reply(w, r, http.StatusOK, v, err)
 }
 
 // merge moves a guest cart into the signed-in customer's; identity's sign-in flow (or the
@@ -143,5 +133,5 @@ func (h *Handler) merge(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v, err := h.s.Merge(r.Context(), r.PathValue("id"), p.Subject)
-	reply(w, r, http.StatusOK, v, err)
+	httpx.Reply(w, r, http.StatusOK, v, err)
 }

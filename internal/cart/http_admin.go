@@ -29,7 +29,7 @@ func (h *Handler) createDiscount(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rec, err := ds.Create(r.Context(), d)
-	reply(w, r, http.StatusCreated, rec, err)
+	httpx.Reply(w, r, http.StatusCreated, rec, err)
 }
 
 func (h *Handler) listDiscounts(w http.ResponseWriter, r *http.Request) {
@@ -39,7 +39,7 @@ func (h *Handler) listDiscounts(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	list, err := ds.List(r.Context())
-	reply(w, r, http.StatusOK, struct {
+	httpx.Reply(w, r, http.StatusOK, struct {
 		Items []DiscountRecord `json:"items"`
 	}{list}, err)
 }
@@ -54,7 +54,7 @@ func (h *Handler) getDiscount(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		err = notFoundDiscount(err)
 	}
-	reply(w, r, http.StatusOK, rec, err)
+	httpx.Reply(w, r, http.StatusOK, rec, err)
 }
 
 func (h *Handler) deleteDiscount(w http.ResponseWriter, r *http.Request) {

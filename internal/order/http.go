@@ -29,15 +29,6 @@ func (h *Handler) Routes(r *httpx.Router) {
 	r.Handle("POST /api/v1/admin/orders/{id}/refund", auth.RequireFunc(auth.OrdersManage, h.refund))
 }
 
-func reply[T any](w http.ResponseWriter, r *http.Request, status int, v T, err error) {
-	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
-	}
-	w.Header().Set("Cache-Control", "no-store")
-	httpx.JSON(w, status, v)
-}
-
 func (h *Handler) checkout(w http.ResponseWriter, r *http.Request) {
 	key := r.Header.Get("Idempotency-Key")
 	if key == "" {
@@ -53,7 +44,7 @@ func (h *Handler) checkout(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		w.Header().Set("Location", "/api/v1/orders/"+o.ID)
 	}
-	reply(w, r, http.StatusCreated, o, err)
+	httpx.Reply(w, r, http.StatusCreated, o, err)
 }
 
 func limitOf(r *http.Request) (int, error) {
@@ -74,12 +65,12 @@ func (h *Handler) mine(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		os, err = h.c.Mine(r.Context(), n)
 	}
-	reply(w, r, http.StatusOK, map[string][]Order{"orders": os}, err)
+	httpx.Reply(w, r, http.StatusOK, map[string][]Order{"orders": os}, err)
 }
 
 func (h *Handler) get(w http.ResponseWriter, r *http.Request) {
 	o, err := h.c.Get(r.Context(), r.PathValue("id"))
-	reply(w, r, http.StatusOK, o, err)
+	httpx.Reply(w, r, http.StatusOK, o, err)
 }
 
 func (h *Handler) list(w http.ResponseWriter, r *http.Request) {
@@ -88,7 +79,7 @@ func (h *Handler) list(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		os, err = h.c.List(r.Context(), Filter{Status: Status(r.URL.Query().Get("status")), Limit: n})
 	}
-	reply(w, r, http.StatusOK, map[string][]Order{"orders": os}, err)
+	httpx.Reply(w, r, http.StatusOK, map[string][]Order{"orders": os}, err)
 }
 
 // actionBody is the body of the admin actions; each reads the fields it needs.
@@ -115,20 +106,20 @@ func (h *Handler) action(w http.ResponseWriter, r *http.Request) (actionBody, bo
 func (h *Handler) ship(w http.ResponseWriter, r *http.Request) {
 	if b, ok := h.action(w, r); ok {
 		o, err := h.c.Ship(r.Context(), r.PathValue("id"), b.TrackingNumber)
-		reply(w, r, http.StatusOK, o, err)
+		httpx.Reply(w, r, http.StatusOK, o, err)
 	}
 }
 
 func (h *Handler) cancel(w http.ResponseWriter, r *http.Request) {
 	if b, ok := h.action(w, r); ok {
 		o, err := h.c.Cancel(r.Context(), r.PathValue("id"), b.Reason)
-		reply(w, r, http.StatusOK, o, err)
+		httpx.Reply(w, r, http.StatusOK, o, err)
 	}
 }
 
 func (h *Handler) refund(w http.ResponseWriter, r *http.Request) {
 	if b, ok := h.action(w, r); ok {
 		o, err := h.c.Refund(r.Context(), r.PathValue("id"), b.Reason)
-		reply(w, r, http.StatusOK, o, err)
+		httpx.Reply(w, r, http.StatusOK, o, err)
 	}
 }

@@ -167,3 +167,14 @@ func jsonType(t reflect.Type) string {
 	}
 	return "a " + t.String()
 }
+
+// Reply answers with v as JSON, or with err as problem+json when err is not nil. The answer is
+// the caller's own (a cart, an order), so no cache may keep it.
+func Reply[T any](w http.ResponseWriter, r *http.Request, status int, v T, err error) {
+	if err != nil {
+		WriteError(w, r, err)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	JSON(w, status, v)
+}
