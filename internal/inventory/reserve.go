@@ -53,7 +53,12 @@ func (c *Core) hold(ctx context.Context, tx *db.Tx, orderID string, lines []Line
 	for i := range order {
 		order[i] = i
 	}
-	slices.SortFunc(order, func(a, b int) int { return strings.Compare(lines[a].SKU, lines[b].SKU) })
+	slices.SortFunc(order, func(a, b int) int {
+		if c := strings.Compare(lines[a].SKU, lines[b].SKU); c != 0 {
+			return c
+		}
+		return strings.Compare(lines[a].Warehouse, lines[b].Warehouse) // the order lockOrder uses
+	})
 	var short, unknownFields []apperr.FieldError
 	var unknown, shortSKUs []string
 	delta := make(map[string]int64, len(lines))
