@@ -126,9 +126,10 @@ func TestPoisonParked(t *testing.T) {
 		}
 
 		var parked []ParkedEvent
+		// The metric counts a parking just after its row commits, so wait for both.
 		waitFor(t, 20*time.Second, "3 parked events", func() bool {
 			parked, err = Parked(ctx, d)
-			return err == nil && len(parked) == 3
+			return err == nil && len(parked) == 3 && value(b.m.parked.WithLabelValues(name)) == 3
 		})
 		byID := map[string]ParkedEvent{}
 		for _, p := range parked {
