@@ -15,19 +15,7 @@ DURATION=${DURATION:-10s}
 PORT=${PORT:-18180}
 BARE_PORT=${BARE_PORT:-18181}
 
-if ! command -v wrk >/dev/null; then
-	echo "installing wrk" >&2
-	if [ "$(id -u)" = 0 ]; then apt-get install -y wrk >/dev/null; else sudo apt-get install -y wrk >/dev/null; fi
-fi
-
-work=$(mktemp -d)
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	wait 2>/dev/null || true
-	rm -rf "$work"
-}
-trap cleanup EXIT
+. bench/lib.sh
 
 go build -o "$work/pasar" ./cmd/pasar
 go build -o "$work/bare" ./bench/bare
@@ -39,19 +27,10 @@ PASAR_WAF=${PASAR_WAF:-off} PASAR_RATE_LIMIT_CLIENT=0 PASAR_RATE_LIMIT_ACCOUNT=0
 pids+=($!)
 
 base="http://127.0.0.1:$PORT"
-for _ in $(seq 100); do curl -sf "$base/healthz" >/dev/null && break; sleep 0.2; done
+wait_healthy "$base"
 # Let the outbox relay and the event consumers (search indexer, cache) work through the seeded
-# events first, so they do not share the CPU with the measured runs: wait until nothing is
-# pending and the consumers' handled counts have stood still for three seconds.
-handled() { curl -s "$base/metrics" | awk '/^pasar_events_consumer_handled_total/ {s += $2} /^pasar_events_outbox_pending/ {p += $2} END {print s + 0, p + 0}'; }
-last="" still=0
-for _ in $(seq 600); do
-	now=$(handled)
-	if [ "$now" = "$last" ] && [ "${now#* }" = 0 ]; then still=$((still + 1)); else still=0; fi
-	[ "$still" -ge 3 ] && break
-	last=$now
-	sleep 1
-done
+# events first.
+wait_settled "$base"
 sleep "${SETTLE:-2}"
 
 slug=$(curl -s "$base/api/v1/products?limit=1&sort=price_asc" | sed -E 's/.*"slug":"([^"]+)".*/\1/')
@@ -66,7 +45,6 @@ sleep 0.5
 rate() { # url -> requests per second
 	wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" "$1" | awk '/^Requests\/sec/ {print int($2)}'
 }
-median() { sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
 
 # Warm up both servers, then alternate bare and catalog runs so that load from anything else on
 # the machine hits both sides alike; the figures are medians over the rounds.
@@ -82,8 +60,6 @@ for round in $(seq "${ROUNDS:-3}"); do
 	echo "round $round: detail $cd vs bare $bd, list $cl vs bare $bl" >&2
 	echo "$bd $cd $bl $cl" >>"$work/rates"
 done
-col() { awk -v c="$1" '{print $c}' "$work/rates" | median; }
-ratio() { awk -v a="$1" -v b="$2" '{print $a / $b}' "$work/rates" | median; }
 
 printf '%-16s %8s %12s %12s %14s\n' endpoint bytes "bare req/s" "pasar req/s" "median ratio"
 printf '%-16s %8d %12d %12d %14.2f\n' "product detail" "$detail_bytes" "$(col 1)" "$(col 2)" "$(ratio 2 1)"

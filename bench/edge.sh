@@ -16,19 +16,7 @@ THREADS=${THREADS:-2}
 DURATION=${DURATION:-8s}
 PORT=${PORT:-18280} # uses PORT .. PORT+3
 
-if ! command -v wrk >/dev/null; then
-	echo "installing wrk" >&2
-	if [ "$(id -u)" = 0 ]; then apt-get install -y wrk >/dev/null; else sudo apt-get install -y wrk >/dev/null; fi
-fi
-
-work=$(mktemp -d)
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	wait 2>/dev/null || true
-	rm -rf "$work"
-}
-trap cleanup EXIT
+. bench/lib.sh
 
 go build -o "$work/pasar" ./cmd/pasar
 "$work/pasar" seed --products "$PRODUCTS" --data "$work/seed" 2>/dev/null
@@ -45,22 +33,9 @@ for i in 0 1 2 3; do
 	pids+=($!)
 	urls+=("$scheme://127.0.0.1:$port")
 done
-for u in "${urls[@]}"; do
-	for _ in $(seq 150); do curl -ksf "$u/healthz" >/dev/null && break; sleep 0.2; done
-done
+wait_healthy "${urls[@]}"
 # Let every server's event consumers work through the seeded events before measuring.
-pending() {
-	for u in "${urls[@]}"; do curl -ks "$u/metrics"; done |
-		awk '/^pasar_events_consumer_handled_total/ {s += $2} /^pasar_events_outbox_pending/ {p += $2} END {print s + 0, p + 0}'
-}
-last="" still=0
-for _ in $(seq 600); do
-	now=$(pending)
-	if [ "$now" = "$last" ] && [ "${now#* }" = 0 ]; then still=$((still + 1)); else still=0; fi
-	[ "$still" -ge 3 ] && break
-	last=$now
-	sleep 1
-done
+wait_settled "${urls[@]}"
 
 slug=$(curl -s "${urls[0]}/api/v1/products?limit=1&sort=price_asc" | sed -E 's/.*"slug":"([^"]+)".*/\1/')
 detail="/api/v1/products/$slug"
@@ -84,9 +59,6 @@ for round in $(seq "${ROUNDS:-3}"); do
 	echo "round $round (req/s p99-ms per ${names[*]}):$line" >&2
 	echo "$line" >>"$work/rates"
 done
-median() { sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
-col() { awk -v c="$1" '{print $c}' "$work/rates" | median; }
-ratio() { awk -v a="$1" -v b="$2" '{print $a / $b}' "$work/rates" | median; }
 
 printf '%-12s %10s %8s %16s\n' server "req/s" "p99 ms" "ratio to plain-off"
 for i in 0 1 2 3; do
