@@ -72,6 +72,13 @@ func safeMethod(m string) bool {
 	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
 }
 
+// SetSessionCookie sets the cookie of s after StartSession, for page handlers that sign a
+// browser in with a form; the JSON session endpoint uses it too.
+func SetSessionCookie(w http.ResponseWriter, r *http.Request, s Session) { setSessionCookie(w, r, s) }
+
+// ClearSessionCookie removes the session cookie after EndSession.
+func ClearSessionCookie(w http.ResponseWriter, r *http.Request) { clearCookie(w, r) }
+
 // setSessionCookie sets the cookie of s: HttpOnly so scripts cannot read it, SameSite=Lax so
 // other sites' forms do not carry it, and Secure when the request came over TLS.
 func setSessionCookie(w http.ResponseWriter, r *http.Request, s Session) {
