@@ -3,6 +3,7 @@ module github.com/pasarhq/pasar
 go 1.26.0
 
 require (
+	github.com/andybalholm/brotli v1.2.0
 	github.com/blevesearch/bleve/v2 v2.6.3
 	github.com/blevesearch/bleve_index_api v1.4.1
 	github.com/chromedp/chromedp v0.23.0

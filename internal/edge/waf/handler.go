@@ -27,6 +27,13 @@ func (w *WAF) Wrap(next http.Handler) http.Handler {
 		return next
 	}
 	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		var key string
+		if w.seen != nil {
+			if key = verdictKey(r); key != "" && w.seen.passed(key) {
+				next.ServeHTTP(rw, r)
+				return
+			}
+		}
 		tx := w.waf.NewTransaction()
 		defer func() {
 			tx.ProcessLogging()
@@ -42,14 +49,16 @@ func (w *WAF) Wrap(next http.Handler) http.Handler {
 			httpx.WriteError(rw, r, err)
 			return
 		}
-		if it == nil && w.mode == Detect {
-			if rules, score := flagged(tx.MatchedRules()); score > 0 {
-				w.logIncident(r, tx.ID(), "WAF detected", rules, score)
-			}
-		}
 		if it != nil {
 			w.block(rw, r, tx, it)
 			return
+		}
+		rules, score := flagged(tx.MatchedRules())
+		switch {
+		case score > 0 && w.mode == Detect:
+			w.logIncident(r, tx.ID(), "WAF detected", rules, score)
+		case score == 0 && len(rules) == 0 && key != "":
+			w.seen.remember(key)
 		}
 		next.ServeHTTP(rw, r)
 	})

@@ -38,6 +38,9 @@ type Options struct {
 	Mode         Mode
 	MaxBodyBytes int64        // bodies are inspected up to this size; larger ones are refused (413)
 	Logger       *slog.Logger // blocked and detected requests; nil discards
+	// Verdicts is how many clean verdicts of body-less, credential-less requests to remember
+	// per generation (see verdicts): 0 means 16384, a negative number remembers none.
+	Verdicts int
 }
 
 // WAF is a compiled rule set. It is safe for concurrent use; compile it once per process.
@@ -45,6 +48,7 @@ type WAF struct {
 	waf  coraza.WAF // nil in Off mode
 	mode Mode
 	log  *slog.Logger
+	seen *verdicts // nil when verdicts are not remembered
 }
 
 // New compiles the rules. It takes about a second and some tens of MiB, so a process builds one.
@@ -69,6 +73,12 @@ func New(o Options) (*WAF, error) {
 		return nil, fmt.Errorf("compile WAF rules: %w", err)
 	}
 	w.waf = cw
+	if o.Verdicts == 0 {
+		o.Verdicts = 16384
+	}
+	if o.Verdicts > 0 {
+		w.seen = newVerdicts(o.Verdicts)
+	}
 	return w, nil
 }
 
