@@ -16,7 +16,7 @@ func (a *App) wireOrder(ctx context.Context, carts *cart.Service, inv inventory.
 	if err != nil {
 		return err
 	}
-	core := order.NewCore(st.DB, st.Outbox, order.Options{Carts: carts, Inventory: inv, Payment: pay,
+	core := order.NewCore(st.DB, st.Outbox, order.Options{Carts: carts, Inventory: inv, Payment: pay, Capture: order.Capture(a.cfg.Capture),
 		Logger: a.log.With("service", "order")})
 	order.NewHandler(core).Routes(a.router)
 	a.openapi = append(a.openapi, order.OpenAPI)

@@ -102,6 +102,14 @@ func (c *Client) Commit(ctx context.Context, orderID string) error {
 	return c.call(ctx, "POST", reservationPath(orderID)+"/commit", nil, nil)
 }
 
+// Restock calls POST /api/v1/internal/inventory/reservations/{order}/restock.
+func (c *Client) Restock(ctx context.Context, orderID string) error {
+	if err := checkSKU("order_id", orderID); err != nil {
+		return err
+	}
+	return c.call(ctx, "POST", reservationPath(orderID)+"/restock", nil, nil)
+}
+
 // Reservation calls GET /api/v1/internal/inventory/reservations/{order}.
 func (c *Client) Reservation(ctx context.Context, orderID string) (Reservation, error) {
 	if err := checkSKU("order_id", orderID); err != nil {

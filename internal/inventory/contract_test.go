@@ -95,4 +95,19 @@ func contract(t *testing.T, svc Service, ctx context.Context, prefix string) {
 	if st, err := svc.Get(ctx, sku); err != nil || st.OnHand != 3 || st.Reserved != 0 || st.Available != 3 || st.LowStock {
 		t.Fatalf("after sale: %+v, %v", st, err)
 	}
+	// A cancelled sale's units come back once, however often the order service asks.
+	for range 2 {
+		if err := svc.Restock(ctx, order); err != nil {
+			t.Fatalf("restock: %v", err)
+		}
+	}
+	if st, err := svc.Get(ctx, sku); err != nil || st.OnHand != 6 || st.Reserved != 0 || st.Available != 6 {
+		t.Fatalf("after restock: %+v, %v", st, err)
+	}
+	if got, err := svc.Reservation(ctx, order); err != nil || got.Status != Returned {
+		t.Fatalf("restocked reservation: %+v, %v", got, err)
+	}
+	if err := svc.Restock(ctx, prefix+"never"); !errors.Is(err, ErrReservationNotFound) {
+		t.Fatalf("restock unknown: %v", err)
+	}
 }

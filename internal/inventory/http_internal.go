@@ -20,6 +20,7 @@ func (h *Handler) internalRoutes(r *httpx.Router) {
 	res("GET /api/v1/internal/inventory/reservations/{order}", h.reservation)
 	res("DELETE /api/v1/internal/inventory/reservations/{order}", h.release)
 	res("POST /api/v1/internal/inventory/reservations/{order}/commit", h.commit)
+	res("POST /api/v1/internal/inventory/reservations/{order}/restock", h.restock)
 }
 
 // maxQuerySKUs bounds GET /api/v1/inventory?sku=...: a cart, not a catalog dump.
@@ -89,6 +90,14 @@ func (h *Handler) release(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) commit(w http.ResponseWriter, r *http.Request) {
 	if err := h.svc.Commit(r.Context(), r.PathValue("order")); err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (h *Handler) restock(w http.ResponseWriter, r *http.Request) {
+	if err := h.svc.Restock(r.Context(), r.PathValue("order")); err != nil {
 		httpx.WriteError(w, r, err)
 		return
 	}

@@ -44,6 +44,10 @@ type Service interface {
 	// Committing twice is a no-op; a released reservation is ErrReservationReleased and an
 	// expired one ErrReservationExpired (its units are released then, if the sweeper had not yet).
 	Commit(ctx context.Context, orderID string) error
+	// Restock gives back what orderID's reservation took: a committed (sold) reservation's units
+	// return to on hand, a held one is released. Restocking twice, or a released or expired
+	// reservation, is a no-op. The order service calls it when a sold order is cancelled.
+	Restock(ctx context.Context, orderID string) error
 	// Reservation returns the reservation of orderID.
 	Reservation(ctx context.Context, orderID string) (Reservation, error)
 }
@@ -120,7 +124,8 @@ const (
 	Held      ReservationStatus = "held"
 	Committed ReservationStatus = "committed"
 	Released  ReservationStatus = "released"
-	Expired   ReservationStatus = "expired" // released by the sweeper or a late Commit
+	Expired   ReservationStatus = "expired"  // released by the sweeper or a late Commit
+	Returned  ReservationStatus = "returned" // committed, then its units were restocked
 )
 
 // Reservation is the stock held for one order.
@@ -144,7 +149,7 @@ const (
 // StockChanged is the payload of EventStockChanged: the SKU's stock after the change.
 type StockChanged struct {
 	Stock
-	Cause string `json:"cause"` // adjustment, reserved, released or expired
+	Cause string `json:"cause"` // adjustment, reserved, released, expired or returned
 }
 
 // Errors the inventory returns; errors.Is matches them in both shapes.

@@ -132,13 +132,16 @@ func fromCart(v cart.View, r CheckoutRequest, cust string, now time.Time) (Order
 }
 
 // failed cancels pending order o after a failed step, recording why.
-func (c *Core) failed(ctx context.Context, o Order, step string, cause error) {
+func (c *Core) failed(ctx context.Context, o *Order, step string, cause error) {
 	note := step
 	var e *apperr.Error
 	if errors.As(cause, &e) {
 		note += ": " + e.Code
 	}
-	if err := c.transition(ctx, o.ID, Pending, Cancelled, note, nil); err != nil {
+	if o.Status != Pending {
+		return
+	}
+	if err := c.advance(ctx, o, nil, Change{To: Cancelled, Note: note}); err != nil {
 		c.o.Logger.Error("cancel failed checkout", "order", o.ID, "error", err)
 	}
 }

@@ -20,9 +20,22 @@ type Options struct {
 	Inventory      inventory.Service // required
 	Payment        payment.Service   // required
 	ReservationTTL time.Duration     // how long checkout holds stock; default inventory.DefaultTTL
+	Capture        Capture           // when payments are captured; default CaptureImmediate
 	Logger         *slog.Logger
 	Now            func() time.Time
 }
+
+// Capture says when an order's payment is captured.
+type Capture string
+
+// Capture settings (PASAR_CAPTURE).
+const (
+	// CaptureImmediate captures at checkout: the order is paid when checkout answers.
+	CaptureImmediate Capture = "immediate"
+	// CaptureShipment only authorizes at checkout (the order stays placed) and captures when
+	// staff ship it, so nothing is taken for goods that never leave.
+	CaptureShipment Capture = "shipment"
+)
 
 // Core is the order service on a SQL store.
 type Core struct {
@@ -35,6 +48,9 @@ type Core struct {
 func NewCore(d *db.DB, out *events.Outbox, o Options) *Core {
 	if o.ReservationTTL <= 0 {
 		o.ReservationTTL = inventory.DefaultTTL
+	}
+	if o.Capture == "" {
+		o.Capture = CaptureImmediate
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
@@ -103,25 +119,24 @@ func (c *Core) List(ctx context.Context, f Filter) ([]Order, error) {
 	return list(ctx, c.d, f)
 }
 
-// move changes order id from status from to status to (see transition) and returns it after.
-func (c *Core) move(ctx context.Context, id string, from, to Status, note string, set func(tx *db.Tx) error) (Order, error) {
-	if err := c.transition(ctx, id, from, to, note, set); err != nil {
-		return Order{}, err
+// advance moves o through steps (each from the status before it) in one transaction, with a
+// history entry and an event per step; set, when not nil, changes more columns in that
+// transaction (the caller sets the same fields on o, which the events are built from). On
+// success o has the new status and history. Another change that got there first makes it
+// ErrInvalidTransition.
+func (c *Core) advance(ctx context.Context, o *Order, set func(tx *db.Tx) error, steps ...Change) error {
+	from := o.Status
+	for i := range steps {
+		if !CanMove(from, steps[i].To) {
+			return ErrInvalidTransition
+		}
+		steps[i].From, from = from, steps[i].To
 	}
-	return load(ctx, c.d, id)
-}
-
-// transition changes order id from status from to status to, in one transaction with its
-// history entry and its event; set, when not nil, changes more columns in that transaction.
-// Another change that got there first makes it ErrInvalidTransition.
-func (c *Core) transition(ctx context.Context, id string, from, to Status, note string, set func(tx *db.Tx) error) error {
-	if !CanMove(from, to) {
-		return ErrInvalidTransition
-	}
-	return c.d.InTx(ctx, func(tx *db.Tx) error {
-		now := c.o.Now().UTC()
+	now := c.o.Now().UTC().Truncate(time.Millisecond)
+	actor := actorOf(ctx)
+	err := c.d.InTx(ctx, func(tx *db.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE orders SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4`,
-			to, ms(now), id, from)
+			from, ms(now), o.ID, o.Status)
 		if err != nil {
 			return err
 		}
@@ -136,17 +151,24 @@ func (c *Core) transition(ctx context.Context, id string, from, to Status, note 
 				return err
 			}
 		}
-		if err := record(ctx, tx, id, Change{From: from, To: to, Actor: actorOf(ctx), Note: note, At: now}); err != nil {
-			return err
+		n := len(o.History)
+		for i := range steps {
+			steps[i].Actor, steps[i].At = actor, now
+			if err := record(ctx, tx, o.ID, n+i+1, steps[i]); err != nil {
+				return err
+			}
+			if _, err := c.out.Add(ctx, tx, EventPrefix+string(steps[i].To), 1, OrderEvent{OrderID: o.ID, Number: o.Number,
+				Status: steps[i].To, From: steps[i].From, Email: o.Email, CustomerID: o.CustomerID, Total: o.Total,
+				Tracking: o.TrackingNumber}); err != nil {
+				return err
+			}
 		}
-		// The event needs the order row only; lines and history are read after the commit, off
-		// the writer.
-		o, err := scanOrder(tx.QueryRowContext(ctx, orderColumns+` WHERE id = $1`, id).Scan)
-		if err != nil {
-			return err
-		}
-		_, err = c.out.Add(ctx, tx, EventPrefix+string(to), 1, OrderEvent{OrderID: o.ID, Number: o.Number, Status: to,
-			From: from, Email: o.Email, CustomerID: o.CustomerID, Total: o.Total, Tracking: o.TrackingNumber})
-		return err
+		return nil
 	})
+	if err != nil {
+		return err
+	}
+	o.Status, o.UpdatedAt = from, now
+	o.History = append(o.History, steps...)
+	return nil
 }

@@ -25,6 +25,7 @@ func (h *Handler) Routes(r *httpx.Router) {
 	r.Handle("GET /api/v1/admin/orders", auth.RequireFunc(auth.OrdersRead, h.list))
 	r.Handle("GET /api/v1/admin/orders/{id}", auth.RequireFunc(auth.OrdersRead, h.get))
 	r.Handle("POST /api/v1/admin/orders/{id}/ship", auth.RequireFunc(auth.OrdersManage, h.ship))
+	r.Handle("POST /api/v1/admin/orders/{id}/deliver", auth.RequireFunc(auth.OrdersManage, h.deliver))
 	r.Handle("POST /api/v1/admin/orders/{id}/cancel", auth.RequireFunc(auth.OrdersManage, h.cancel))
 	r.Handle("POST /api/v1/admin/orders/{id}/refund", auth.RequireFunc(auth.OrdersManage, h.refund))
 }
@@ -106,6 +107,13 @@ func (h *Handler) action(w http.ResponseWriter, r *http.Request) (actionBody, bo
 func (h *Handler) ship(w http.ResponseWriter, r *http.Request) {
 	if b, ok := h.action(w, r); ok {
 		o, err := h.c.Ship(r.Context(), r.PathValue("id"), b.TrackingNumber)
+		httpx.Reply(w, r, http.StatusOK, o, err)
+	}
+}
+
+func (h *Handler) deliver(w http.ResponseWriter, r *http.Request) {
+	if b, ok := h.action(w, r); ok {
+		o, err := h.c.Deliver(r.Context(), r.PathValue("id"), b.Reason)
 		httpx.Reply(w, r, http.StatusOK, o, err)
 	}
 }

@@ -1,7 +1,7 @@
 // Package order keeps orders and runs the checkout saga that turns a cart into a paid order.
 //
-// Checkout creates the order pending, reserves its stock, authorizes the payment, then marks
-// it placed, captures at once and marks it paid. A step that fails undoes the ones before it
+// Checkout creates the order pending, reserves its stock, authorizes the payment and (unless
+// payments are captured at shipment) captures it, then marks it placed and paid. A step that fails undoes the ones before it
 // (the stock is released, the authorization voided) and the order is cancelled, so a failed
 // checkout holds nothing. Every status change is recorded with its time and actor, and
 // published as an event through the outbox in the same transaction.
@@ -30,7 +30,7 @@ const (
 // transitions lists the statuses each status may move to; any other change is refused.
 var transitions = map[Status][]Status{
 	Pending:   {Placed, Cancelled},
-	Placed:    {Paid, Cancelled},
+	Placed:    {Paid, Cancelled}, // paid at checkout, or at shipment with PASAR_CAPTURE=shipment
 	Paid:      {Shipped, Cancelled, Refunded},
 	Shipped:   {Delivered, Refunded},
 	Delivered: {Refunded},

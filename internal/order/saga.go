@@ -14,9 +14,9 @@ import (
 )
 
 // settle runs the checkout saga of pending order o: reserve its stock, authorize its payment,
-// mark it placed, capture and mark it paid, then redeem its discount code, commit the
-// reservation and delete the cart. Each step is idempotent for the order, so a resumed saga
-// holds stock and charges once.
+// capture it (with CaptureImmediate), then mark it placed and paid in one transaction, redeem
+// its discount code, commit the reservation and delete the cart. Each step is idempotent for
+// the order, so a resumed saga holds stock and charges once.
 func (c *Core) settle(ctx context.Context, o Order, r CheckoutRequest) (Order, error) {
 	// Compensations run to the end even when the shopper hangs up.
 	undo := context.WithoutCancel(ctx)
@@ -28,7 +28,7 @@ func (c *Core) settle(ctx context.Context, o Order, r CheckoutRequest) (Order, e
 	// PostgreSQL, baskets listing the same SKUs in different orders otherwise deadlock.
 	slices.SortFunc(lines, func(a, b inventory.Line) int { return strings.Compare(a.SKU, b.SKU) })
 	if _, err := c.o.Inventory.Reserve(ctx, o.ID, lines, c.o.ReservationTTL); err != nil {
-		c.failed(undo, o, "reserve stock", err)
+		c.failed(undo, &o, "reserve stock", err)
 		return Order{}, err
 	}
 	release := func() {
@@ -36,50 +36,55 @@ func (c *Core) settle(ctx context.Context, o Order, r CheckoutRequest) (Order, e
 			c.o.Logger.Error("release stock of failed checkout", "order", o.ID, "error", err)
 		}
 	}
-	var intentID string
+	captured := false
 	if o.Total.Amount > 0 {
 		in, err := c.o.Payment.CreateIntent(ctx, payment.IntentRequest{OrderID: o.ID, Amount: o.Total.Amount,
 			Currency: o.Total.Currency, Provider: r.Payment.Provider, IdempotencyKey: "order:" + o.ID})
 		if err != nil {
 			release()
-			c.failed(undo, o, "create payment", err)
+			c.failed(undo, &o, "create payment", err)
 			return Order{}, paymentField(err)
 		}
-		intentID = in.ID
+		o.PaymentIntentID = in.ID
 		card := payment.Card{Number: r.Payment.CardNumber, ExpMonth: r.Payment.ExpMonth, ExpYear: r.Payment.ExpYear, CVC: r.Payment.CVC}
 		if _, err := c.o.Payment.Authorize(ctx, in.ID, card); err != nil {
-			c.void(undo, intentID)
+			c.void(undo, in.ID)
 			release()
-			c.failed(undo, o, "authorize payment", err)
+			c.failed(undo, &o, "authorize payment", err)
 			return Order{}, paymentField(err)
 		}
-	}
-	err := c.transition(ctx, o.ID, Pending, Placed, "stock reserved, payment authorized", func(tx *db.Tx) error {
-		_, err := tx.ExecContext(ctx, `UPDATE orders SET payment_intent_id = $1 WHERE id = $2`, intentID, o.ID)
-		return err
-	})
-	if err != nil {
-		c.void(undo, intentID)
-		release()
-		c.failed(undo, o, "place order", err)
-		return Order{}, err
-	}
-	if intentID != "" {
-		if _, err := c.o.Payment.Capture(ctx, intentID, 0); err != nil {
-			c.void(undo, intentID)
-			release()
-			if mErr := c.transition(undo, o.ID, Placed, Cancelled, "capture payment", nil); mErr != nil {
-				c.o.Logger.Error("cancel order after failed capture", "order", o.ID, "error", mErr)
+		if c.o.Capture == CaptureImmediate {
+			if _, err := c.o.Payment.Capture(ctx, in.ID, 0); err != nil {
+				c.void(undo, in.ID)
+				release()
+				c.failed(undo, &o, "capture payment", err)
+				return Order{}, err
 			}
-			return Order{}, err
+			captured = true
 		}
 	}
-	paid, err := c.move(undo, o.ID, Placed, Paid, "payment captured", nil)
+	// Placed and paid in one transaction: the saga knows both outcomes by now, and one write
+	// transaction less is a third of the order store's work per checkout.
+	steps := []Change{{To: Placed, Note: "stock reserved, payment authorized"}}
+	if captured || o.Total.Amount == 0 {
+		steps = append(steps, Change{To: Paid, Note: "payment captured"})
+	}
+	err := c.advance(undo, &o, func(tx *db.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE orders SET payment_intent_id = $1 WHERE id = $2`, o.PaymentIntentID, o.ID)
+		return err
+	}, steps...)
 	if err != nil {
+		if captured {
+			c.refund(undo, o.PaymentIntentID)
+		} else {
+			c.void(undo, o.PaymentIntentID)
+		}
+		release()
+		c.failed(undo, &o, "place order", err)
 		return Order{}, err
 	}
-	c.finish(undo, paid)
-	return paid, nil
+	c.finish(undo, o)
+	return o, nil
 }
 
 // finish does what follows a paid order and cannot undo the sale: it counts the discount
@@ -102,6 +107,13 @@ func (c *Core) finish(ctx context.Context, o Order) {
 	}
 	if err := c.o.Carts.Delete(ctx, o.CartID); err != nil && !errors.Is(err, cart.ErrNotFound) {
 		c.o.Logger.Warn("delete cart of paid order", "order", o.ID, "cart", o.CartID, "error", err)
+	}
+}
+
+// refund returns what intent id captured, for a checkout that failed after its capture.
+func (c *Core) refund(ctx context.Context, id string) {
+	if _, err := c.o.Payment.Refund(ctx, id, 0, "checkout failed"); err != nil {
+		c.o.Logger.Error("refund payment of failed checkout", "intent", id, "error", err)
 	}
 }
 

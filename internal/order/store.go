@@ -52,9 +52,11 @@ func insert(ctx context.Context, tx *db.Tx, o *Order, key, hash, actor string) e
 			return fmt.Errorf("insert order line: %w", err)
 		}
 	}
-	if err := record(ctx, tx, o.ID, Change{From: "", To: o.Status, Actor: actor, Note: "checkout", At: o.CreatedAt}); err != nil {
+	first := Change{From: "", To: o.Status, Actor: actor, Note: "checkout", At: o.CreatedAt}
+	if err := record(ctx, tx, o.ID, 1, first); err != nil {
 		return err
 	}
+	o.History = []Change{first}
 	if key == "" {
 		return nil
 	}
@@ -63,11 +65,12 @@ func insert(ctx context.Context, tx *db.Tx, o *Order, key, hash, actor string) e
 	return err
 }
 
-// record appends a status change to the order's history.
-func record(ctx context.Context, tx *db.Tx, id string, c Change) error {
+// record stores a status change as entry n of the order's history. The status UPDATE before
+// it makes the caller the only writer of the order, so n (the count of entries plus one) is
+// free; a stale count fails the primary key and rolls back.
+func record(ctx context.Context, tx *db.Tx, id string, n int, c Change) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO order_history (order_id, n, from_status, to_status, actor, note, at)
-		SELECT $1, COALESCE(MAX(n), 0) + 1, $2, $3, $4, $5, $6 FROM order_history WHERE order_id = $1`,
-		id, c.From, c.To, c.Actor, c.Note, ms(c.At))
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`, id, n, c.From, c.To, c.Actor, c.Note, ms(c.At))
 	if err != nil {
 		return fmt.Errorf("record order change: %w", err)
 	}

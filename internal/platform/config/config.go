@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/mail"
 	"net/url"
 	"strconv"
 	"strings"
@@ -58,6 +59,12 @@ type Config struct {
 	RateLimitAccountBurst int
 	PaymentCallbackSecret string
 	TrustProxy            bool
+
+	// Orders and notifications (internal/order, internal/notification).
+	Capture   string
+	SMTPURL   string
+	MailFrom  string
+	PublicURL string
 }
 
 // Default returns the settings of a shop on embedded defaults.
@@ -86,6 +93,9 @@ func Default() Config {
 		RateLimitClientBurst:  200,
 		RateLimitAccount:      20,
 		RateLimitAccountBurst: 100,
+
+		Capture:  "immediate",
+		MailFrom: "Pasar <shop@localhost>",
 	}
 }
 
@@ -151,6 +161,10 @@ func (c *Config) Settings() []Setting {
 		{"rate-limit-account-burst", "PASAR_RATE_LIMIT_ACCOUNT_BURST", "requests an account may make at once before its rate applies", Server, false, (*intValue)(&c.RateLimitAccountBurst)},
 		{"payment-callback-secret", "PASAR_PAYMENT_CALLBACK_SECRET", "HMAC key the test payment provider signs its callbacks with; callbacks are refused while it is empty", Server, true, (*stringValue)(&c.PaymentCallbackSecret)},
 		{"trust-proxy", "PASAR_TRUST_PROXY", "take client addresses from X-Forwarded-For (only behind a proxy or gateway that sets it)", Server, false, (*boolValue)(&c.TrustProxy)},
+		{"capture", "PASAR_CAPTURE", "when payments are captured: immediate (at checkout) or shipment (when the order ships; checkout only authorizes)", Server, false, (*stringValue)(&c.Capture)},
+		{"smtp-url", "PASAR_SMTP_URL", "SMTP server for mail, e.g. smtp://user:pass@host:587 (STARTTLS) or smtps://host:465; empty writes each mail as an .eml file under <data>/mail", Server, true, (*stringValue)(&c.SMTPURL)},
+		{"mail-from", "PASAR_MAIL_FROM", "From address of the shop's mail", Server, false, (*stringValue)(&c.MailFrom)},
+		{"public-url", "PASAR_PUBLIC_URL", "the shop's address as shoppers reach it (e.g. https://shop.example.com), for links in mail; empty uses http://localhost:8080", Server, false, (*stringValue)(&c.PublicURL)},
 	}
 }
 
@@ -243,6 +257,11 @@ func (c *Config) validate(ss []Setting) error {
 		"rate-limit-client-burst":  func() error { return between(int64(c.RateLimitClientBurst), 1, 1_000_000) },
 		"rate-limit-account":       func() error { return between(int64(c.RateLimitAccount), 0, 1_000_000) },
 		"rate-limit-account-burst": func() error { return between(int64(c.RateLimitAccountBurst), 1, 1_000_000) },
+
+		"capture":    func() error { return oneOf(c.Capture, "immediate", "shipment") },
+		"smtp-url":   func() error { return checkURLs(c.SMTPURL, "smtp", "smtps") },
+		"mail-from":  func() error { return checkMailbox(c.MailFrom) },
+		"public-url": func() error { return checkURLs(c.PublicURL, "http", "https") },
 	}
 	for _, s := range ss {
 		if check := checks[s.Flag]; check != nil {
@@ -380,4 +399,12 @@ func optionalAddr(a string) error {
 		return nil
 	}
 	return checkAddr(a)
+}
+
+// checkMailbox accepts one address, with or without a display name ("Shop <shop@example.com>").
+func checkMailbox(v string) error {
+	if _, err := mail.ParseAddress(v); err != nil {
+		return errors.New("want an address like Shop <shop@example.com>")
+	}
+	return nil
 }
