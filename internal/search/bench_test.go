@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/search/query"
 )
 
 // BenchmarkSearch100k measures search and suggest latency one query at a time on a generated
@@ -233,4 +234,28 @@ func rss(field string) int64 {
 		}
 	}
 	return 0
+}
+
+// textQuery is the baseline's Bleve query: every term in some field, as Search matches it. With fuzzy set, terms of long enough words also
+// match one edit away, the exact form still scoring higher.
+func textQuery(terms []term, fuzzy bool) query.Query {
+	all := make([]query.Query, 0, len(terms))
+	for _, t := range terms {
+		var any []query.Query
+		for _, f := range fieldBoosts {
+			tq := bleve.NewTermQuery(t.text)
+			tq.SetField(f.field)
+			tq.SetBoost(f.boost * 2)
+			any = append(any, tq)
+			if fuzzy && t.runes >= minFuzzyRunes {
+				fq := bleve.NewFuzzyQuery(t.text)
+				fq.SetField(f.field)
+				fq.SetFuzziness(1)
+				fq.SetBoost(f.boost)
+				any = append(any, fq)
+			}
+		}
+		all = append(all, bleve.NewDisjunctionQuery(any...))
+	}
+	return bleve.NewConjunctionQuery(all...)
 }

@@ -64,11 +64,13 @@ func (t *table) compileFilter(q Query) filter {
 	return f
 }
 
+// priceOK reports whether price is within the filter's range.
+func (f *filter) priceOK(price int64) bool {
+	return (f.priceMin == nil || price >= *f.priceMin) && (f.priceMax == nil || price <= *f.priceMax)
+}
+
 func (f *filter) match(r *row) bool {
-	if f.none {
-		return false
-	}
-	if f.priceMin != nil && r.price < *f.priceMin || f.priceMax != nil && r.price > *f.priceMax {
+	if f.none || !f.priceOK(r.price) {
 		return false
 	}
 	if f.inStock != nil && r.inStock != *f.inStock {
@@ -91,6 +93,7 @@ type candidate struct {
 	id    string
 	score float64
 	key   int64 // price or creation time, as the sort needs
+	tier  int   // by relevance, every tierTop match comes before any tierRest one
 }
 
 // collector counts facet values over every match and keeps the best k for the page.
@@ -112,17 +115,28 @@ func newCollector(q Query, byText, withFacets bool, values int) *collector {
 	return c
 }
 
-func (c *collector) add(id string, r *row, score float64) {
+// add counts a match and offers it for the page.
+func (c *collector) add(id string, r *row, score float64, tier int) {
+	c.count(r)
+	cand := candidate{id: id, score: score, key: r.created, tier: tier}
+	if c.sort == SortPriceAsc || c.sort == SortPriceDesc {
+		cand.key = r.price
+	}
+	c.offer(cand)
+}
+
+// count counts a match in the total and the facets.
+func (c *collector) count(r *row) {
 	c.total++
 	for _, v := range r.vals {
 		if int(v) < len(c.counts) {
 			c.counts[v]++
 		}
 	}
-	cand := candidate{id: id, score: score, key: r.created}
-	if c.sort == SortPriceAsc || c.sort == SortPriceDesc {
-		cand.key = r.price
-	}
+}
+
+// offer keeps cand if it is among the best k so far.
+func (c *collector) offer(cand candidate) {
 	if len(c.best.items) < c.k {
 		heap.Push(&c.best, cand)
 	} else if c.k > 0 && c.better(cand, c.best.items[0]) {
@@ -131,10 +145,16 @@ func (c *collector) add(id string, r *row, score float64) {
 	}
 }
 
-// better orders candidates for the page; ties go to the smaller id, so pages are stable.
+// better orders candidates for the page (by relevance: tier, then score, then newest); ties go
+// to the smaller id, so pages are stable.
 func (c *collector) better(a, b candidate) bool {
-	if c.sort == SortRelevance && c.byText && a.score != b.score {
-		return a.score > b.score
+	if c.sort == SortRelevance && c.byText {
+		if a.tier != b.tier {
+			return a.tier < b.tier
+		}
+		if a.score != b.score {
+			return a.score > b.score
+		}
 	}
 	if a.key != b.key {
 		if c.sort == SortPriceAsc {

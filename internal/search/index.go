@@ -40,7 +40,9 @@ type Index struct {
 	log    *slog.Logger
 	facets *facetCache
 	tab    *table
-	mu     sync.Mutex // serialises the version check and write of Upsert and Delete
+	// segRows maps the index's documents to table rows, per segment (match.go).
+	segRows segRows
+	mu      sync.Mutex // serialises the version check and write of Upsert and Delete
 	// created is set when Open found no index and made an empty one.
 	created bool
 }

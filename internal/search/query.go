@@ -6,9 +6,6 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
-
-	"github.com/blevesearch/bleve/v2"
-	"github.com/blevesearch/bleve/v2/search/query"
 )
 
 // term is one analysed word of the query text: its stemmed form, and how many letters the word
@@ -47,30 +44,6 @@ func (x *Index) terms(text string) []term {
 		}
 	}
 	return out
-}
-
-// textQuery requires every term in some field. With fuzzy set, terms of long enough words also
-// match one edit away, the exact form still scoring higher.
-func textQuery(terms []term, fuzzy bool) query.Query {
-	all := make([]query.Query, 0, len(terms))
-	for _, t := range terms {
-		var any []query.Query
-		for _, f := range fieldBoosts {
-			tq := bleve.NewTermQuery(t.text)
-			tq.SetField(f.field)
-			tq.SetBoost(f.boost * 2)
-			any = append(any, tq)
-			if fuzzy && t.runes >= minFuzzyRunes {
-				fq := bleve.NewFuzzyQuery(t.text)
-				fq.SetField(f.field)
-				fq.SetFuzziness(1)
-				fq.SetBoost(f.boost)
-				any = append(any, fq)
-			}
-		}
-		all = append(all, bleve.NewDisjunctionQuery(any...))
-	}
-	return bleve.NewConjunctionQuery(all...)
 }
 
 // canFuzz reports whether a fuzzy pass could find more than the exact one.

@@ -5,11 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 
-	"github.com/blevesearch/bleve/v2"
-	"github.com/blevesearch/bleve/v2/search"
 	index "github.com/blevesearch/bleve_index_api"
 )
 
@@ -90,56 +87,12 @@ func (x *Index) collect(ctx context.Context, r index.IndexReader, q Query, terms
 				return nil, ctx.Err()
 			}
 			if row := &x.tab.rows[i]; row.live && f.match(row) {
-				c.add(x.tab.docs[i], row, 0)
+				c.add(x.tab.docs[i], row, 0, tierTop)
 			}
 		}
 		return c, nil
 	}
-	dv, err := r.DocValueReader([]string{fRID})
-	if err != nil {
-		return nil, fmt.Errorf("search: %w", err)
-	}
-	opts := search.SearcherOptions{}
-	if q.Sort != SortRelevance {
-		opts.Score = bleve.ScoreNone // the order ignores scores, so do not compute them
-	}
-	// Bleve matches the text only; the filters are checked on the table, which is cheaper than
-	// Bleve's range and term filters.
-	s, err := textQuery(terms, fuzzy).Searcher(ctx, r, x.idx.Mapping(), opts)
-	if err != nil {
-		return nil, fmt.Errorf("search: %w", err)
-	}
-	defer s.Close()
-	sctx := &search.SearchContext{DocumentMatchPool: search.NewDocumentMatchPool(s.DocumentMatchPoolSize(), 0), IndexReader: r}
-	for n := 1; ; n++ {
-		if n%4096 == 0 && ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		dm, err := s.Next(sctx)
-		if err != nil {
-			return nil, fmt.Errorf("search: %w", err)
-		}
-		if dm == nil {
-			return c, nil
-		}
-		rid := -1
-		err = dv.VisitDocValues(dm.IndexInternalID, func(_ string, term []byte) {
-			if n, err := strconv.ParseUint(string(term), 36, 32); err == nil {
-				rid = int(n)
-			}
-		})
-		if err != nil {
-			return nil, fmt.Errorf("search: %w", err)
-		}
-		// A product written a moment ago may be in the index before its row is filled; it is
-		// found by the next search.
-		if rid >= 0 && rid < len(x.tab.rows) {
-			if row := &x.tab.rows[rid]; row.live && f.match(row) {
-				c.add(x.tab.docs[rid], row, dm.Score)
-			}
-		}
-		sctx.DocumentMatchPool.Put(dm)
-	}
+	return c, x.matchText(ctx, r, terms, fuzzy, &f, c)
 }
 
 // hits loads the stored summaries of the page's products.

@@ -2,6 +2,7 @@ package search
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -91,6 +92,72 @@ func TestRelevance(t *testing.T) {
 	}
 	if h := res.Hits[0]; h.Slug != "p2-slug" || h.Title != "Leather Boots" || h.Price.Amount != 15900 || h.Price.Currency != "USD" {
 		t.Errorf("hit = %+v", h)
+	}
+}
+
+// TestRelevanceTiers: a product whose title, brand or attributes hold every word comes before
+// one that needs its description for some word, on every page, however often the description
+// repeats the word; and the fuzzy pass leaves descriptions out.
+func TestRelevanceTiers(t *testing.T) {
+	t.Parallel()
+	x := openTest(t)
+	care := product("p8", "Sweater Care Kit", "Fjell", 1500, []string{"clothing"}, "")
+	care.Product.Description = "Wash a wool sweater by hand: wool socks, wool blankets, wool wool wool."
+	evs := append(fixtures(), care)
+	for i := range 22 {
+		evs = append(evs, product(fmt.Sprintf("w%02d", i), fmt.Sprintf("Wool Sweater No. %d", i), "Fjell", 7000, []string{"clothing"}, ""))
+	}
+	fill(t, x, evs)
+	ctx := context.Background()
+
+	res, err := x.Search(ctx, Query{Text: "wool sweater", PageSize: 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Total != 24 || slices.Contains(ids(res), "p8") {
+		t.Errorf("page 1: total %d, hits %v: want 24 matches, the care kit not on page 1", res.Total, ids(res))
+	}
+	res, err = x.Search(ctx, Query{Text: "wool sweater", PageSize: 20, Page: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := ids(res); len(got) != 4 || got[3] != "p8" {
+		t.Errorf("page 2: hits %v, want 4 ending with the care kit", got)
+	}
+
+	y := openTest(t)
+	fill(t, y, append(fixtures(), care))
+	for _, tc := range []struct {
+		text string
+		want []string // in order when they start with "wool"
+	}{
+		{"wool sweater", []string{"p5", "p8"}},  // the obvious product first among few
+		{"novatec", []string{"p3", "p4", "p7"}}, // one edit in a brand
+		{"blanketz", []string{}},                // a typo found only in a description
+		{"sweater kit", []string{"p8"}},         // both words in the title
+		{"laptop gaming", []string{"p4"}},       // word order does not matter
+		{"leathr", []string{"p2"}},              // one edit, title and attribute
+		{"leather boots", []string{"p2"}},       // exact
+		{"stride leather", []string{"p2"}},      // brand and title
+		{"hdmi ultrabook", []string{"p3"}},      // attribute and title
+		{"lapptop", []string{"p3", "p4"}},       // a letter doubled
+		{"wool", []string{"p5", "p8"}},          // title or attribute before description
+		{"cotton shirt", []string{"p6"}},        // stemmed title word
+		{"headphone", []string{"p7"}},           // singular finds plural
+		{"running shoe", []string{"p1"}},        // stemmed words
+		{"zzzzzzzzzz", []string{}},              // nothing
+	} {
+		res, err := y.Search(ctx, Query{Text: tc.text})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := ids(res)
+		if len(tc.want) > 1 && !strings.HasPrefix(tc.text, "wool") {
+			slices.Sort(got)
+		}
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("%q: hits %v, want %v", tc.text, got, tc.want)
+		}
 	}
 }
 
