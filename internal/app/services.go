@@ -32,11 +32,13 @@ var services = []serviceSpec{
 
 // wireServices builds each service on its store and registers its routes.
 func (a *App) wireServices(ctx context.Context) error {
-	if err := a.wireIdentity(ctx); err != nil {
+	ident, err := a.wireIdentity(ctx)
+	if err != nil {
 		return err
 	}
 	a.wireRemoteVerifier()
-	if err := a.wireCatalog(ctx); err != nil {
+	products, err := a.wireCatalog(ctx)
+	if err != nil {
 		return err
 	}
 	if err := a.wireSearch(ctx); err != nil {
@@ -55,5 +57,9 @@ func (a *App) wireServices(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return a.wireOrder(ctx, carts, inv, pay)
+	orders, err := a.wireOrder(ctx, carts, inv, pay)
+	if err != nil {
+		return err
+	}
+	return a.wireWebAdmin(webAdminDeps{identity: ident, catalog: products, inventory: inv, orders: orders, carts: carts})
 }

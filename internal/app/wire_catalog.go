@@ -17,17 +17,18 @@ const demoProducts = 1000
 
 // wireCatalog opens the catalog's store, puts the read cache in front of the core, keeps that
 // cache in step with every process's writes through the catalog's events, and serves the API.
-func (a *App) wireCatalog(ctx context.Context) error {
+// It returns the cached service for the admin pages.
+func (a *App) wireCatalog(ctx context.Context) (catalog.Service, error) {
 	st, err := a.OpenStore(ctx, "catalog", catalog.Migrations)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	log := a.log.With("service", "catalog")
 	core := catalog.NewCore(st.DB, st.Outbox)
 	cache := catalog.NewCache(core, catalog.CacheOptions{})
 	c, err := cache.Consume(ctx, a.bus, st.DB, catalog.CacheConsumerName(a.cfg.Addr), log)
 	if err != nil {
-		return fmt.Errorf("catalog cache consumer: %w", err)
+		return nil, fmt.Errorf("catalog cache consumer: %w", err)
 	}
 	a.consumers = append(a.consumers, c)
 	catalog.NewHandler(cache, catalog.HandlerOptions{}).Routes(a.router)
@@ -36,17 +37,17 @@ func (a *App) wireCatalog(ctx context.Context) error {
 	if a.cfg.Demo {
 		empty, err := core.Empty(ctx)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if empty {
 			n, err := demo.Seed(seeder(ctx), core, demoProducts, nil)
 			if err != nil {
-				return fmt.Errorf("demo catalog: %w", err)
+				return nil, fmt.Errorf("demo catalog: %w", err)
 			}
 			log.Info("demo catalog seeded", "products", n)
 		}
 	}
-	return nil
+	return cache, nil
 }
 
 // seeder is the identity seeding acts under: the catalog itself, allowed to write it.

@@ -17,18 +17,19 @@ import (
 
 // wireIdentity opens identity's store, builds the service, serves its API and makes its keys
 // the process's token verifier and its sessions the process's browser sign-in. With
-// PASAR_REDIS_URL set, sessions live in Redis so every replica sees them.
-func (a *App) wireIdentity(ctx context.Context) error {
+// PASAR_REDIS_URL set, sessions live in Redis so every replica sees them. It returns the service
+// for the admin pages.
+func (a *App) wireIdentity(ctx context.Context) (identity.Service, error) {
 	st, err := a.OpenStore(ctx, "identity", identity.Migrations)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	log := a.log.With("service", "identity")
 	o := identityOptions(a.cfg, log)
 	if a.cfg.RedisURL != "" {
 		opt, err := redis.ParseURL(a.cfg.RedisURL)
 		if err != nil {
-			return fmt.Errorf("redis at %s: %w", config.Mask(a.cfg.RedisURL), err)
+			return nil, fmt.Errorf("redis at %s: %w", config.Mask(a.cfg.RedisURL), err)
 		}
 		rdb := redis.NewClient(opt)
 		a.addCheck("redis", func(ctx context.Context) error { return rdb.Ping(ctx).Err() })
@@ -42,7 +43,7 @@ func (a *App) wireIdentity(ctx context.Context) error {
 	}
 	core, err := identity.New(ctx, st.DB, st.Outbox, o)
 	if err != nil {
-		return fmt.Errorf("identity: %w", err)
+		return nil, fmt.Errorf("identity: %w", err)
 	}
 	identity.Routes(a.router, core)
 	a.openapi = append(a.openapi, identity.OpenAPI)
@@ -54,7 +55,7 @@ func (a *App) wireIdentity(ctx context.Context) error {
 	a.verifier = core.Verifier()
 	a.auditor = core
 	a.sessions = func(h http.Handler) http.Handler { return identity.SessionMiddleware(core, h) }
-	return nil
+	return core, nil
 }
 
 // wireRemoteVerifier verifies access tokens from identity's JWKS URL, for a process that does

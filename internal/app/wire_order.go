@@ -10,15 +10,16 @@ import (
 )
 
 // wireOrder opens the order store and serves checkout and the order API. The checkout saga
-// calls the cart, inventory and payment services in-process.
-func (a *App) wireOrder(ctx context.Context, carts *cart.Service, inv inventory.Service, pay payment.Service) error {
+// calls the cart, inventory and payment services in-process. It returns the core for the admin
+// pages.
+func (a *App) wireOrder(ctx context.Context, carts *cart.Service, inv inventory.Service, pay payment.Service) (*order.Core, error) {
 	st, err := a.OpenStore(ctx, "order", order.Migrations)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	core := order.NewCore(st.DB, st.Outbox, order.Options{Carts: carts, Inventory: inv, Payment: pay, Capture: order.Capture(a.cfg.Capture),
 		Logger: a.log.With("service", "order")})
 	order.NewHandler(core).Routes(a.router)
 	a.openapi = append(a.openapi, order.OpenAPI)
-	return nil
+	return core, nil
 }

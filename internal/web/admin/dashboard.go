@@ -1,0 +1,119 @@
+package admin
+
+import (
+	"errors"
+	"net/http"
+	"sort"
+	"time"
+
+	"github.com/pasarhq/pasar/internal/catalog"
+	"github.com/pasarhq/pasar/internal/identity"
+	"github.com/pasarhq/pasar/internal/inventory"
+	"github.com/pasarhq/pasar/internal/order"
+	"github.com/pasarhq/pasar/internal/platform/auth"
+)
+
+// Dashboard limits: it reads at most this many of the newest orders for today's figures, and
+// looks for low stock among the variants of this many of the newest products.
+const (
+	dashboardOrders   = order.MaxLimit
+	dashboardProducts = 50
+	dashboardLowStock = 10
+)
+
+type dashboardPage struct {
+	OrdersToday int
+	Revenue     []moneyTotal // per currency: paid, shipped or delivered orders placed today
+	Recent      []order.Order
+	LowStock    []inventory.Stock
+	Activity    []auth.AuditEntry
+	Partial     bool // today's orders were more than the dashboard reads
+}
+
+type moneyTotal struct {
+	Amount   int64
+	Currency string
+}
+
+func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	p := auth.FromContext(ctx)
+	var d dashboardPage
+	if p.Can(auth.OrdersRead) {
+		orders, err := h.o.Orders.List(ctx, order.Filter{Limit: dashboardOrders})
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		d.OrdersToday, d.Revenue, d.Partial = today(orders, h.o.Now())
+		d.Recent = orders[:min(5, len(orders))]
+	}
+	if p.Can(auth.InventoryWrite) && p.Can(auth.CatalogWrite) {
+		low, err := h.lowStock(r)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		d.LowStock = low
+	}
+	if p.Can(auth.AuditRead) {
+		page, err := h.o.Identity.ListAudit(ctx, identity.AuditFilter{Limit: 10})
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		d.Activity = page.Entries
+	}
+	h.render(w, r, http.StatusOK, "dashboard", view{Title: "Dashboard", Nav: "dashboard", Page: d})
+}
+
+// today counts the orders created since midnight UTC and sums the revenue of those that were
+// paid (and not cancelled or refunded since).
+func today(orders []order.Order, now time.Time) (count int, revenue []moneyTotal, partial bool) {
+	start := now.UTC().Truncate(24 * time.Hour)
+	sums := map[string]int64{}
+	for _, o := range orders {
+		if o.CreatedAt.Before(start) {
+			continue
+		}
+		count++
+		switch o.Status {
+		case order.Paid, order.Shipped, order.Delivered:
+			sums[o.Total.Currency] += o.Total.Amount
+		}
+	}
+	for c, a := range sums {
+		revenue = append(revenue, moneyTotal{a, c})
+	}
+	sort.Slice(revenue, func(i, j int) bool { return revenue[i].Currency < revenue[j].Currency })
+	partial = len(orders) == dashboardOrders && count == len(orders)
+	return count, revenue, partial
+}
+
+// lowStock finds SKUs at or below their low-stock threshold, or sold out, among the newest
+// active products' variants.
+func (h *Handler) lowStock(r *http.Request) ([]inventory.Stock, error) {
+	page, err := h.o.Catalog.Products(r.Context(), catalog.Query{Status: catalog.Active, Limit: dashboardProducts})
+	if err != nil {
+		return nil, err
+	}
+	var low []inventory.Stock
+	for _, p := range page.Items {
+		for _, v := range p.Variants {
+			s, err := h.o.Inventory.Get(r.Context(), v.SKU)
+			if errors.Is(err, inventory.ErrUnknownSKU) {
+				continue // a SKU never stocked is not "low": it is not stocked yet
+			}
+			if err != nil {
+				return nil, err
+			}
+			if s.LowStock || !s.InStock {
+				low = append(low, s)
+				if len(low) == dashboardLowStock {
+					return low, nil
+				}
+			}
+		}
+	}
+	return low, nil
+}
