@@ -1,12 +1,14 @@
 package admin
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/pasarhq/pasar/internal/cart"
+	"github.com/pasarhq/pasar/internal/platform/apperr"
 	"github.com/pasarhq/pasar/internal/pricing"
 )
 
@@ -104,6 +106,10 @@ func (h *Handler) discountDelete(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := h.o.Discounts.Delete(r.Context(), r.PathValue("code")); err != nil {
+		if errors.Is(err, pricing.ErrDiscountUnknown) {
+			// A shopper's unknown code is a field error; here it is a page that is not there.
+			err = apperr.New(apperr.NotFound, "discount_not_found", "No such discount code.")
+		}
 		f := newForm(nil)
 		h.showDiscounts(w, r, f.absorb(err), f)
 		return

@@ -68,13 +68,7 @@ func (h *Handler) inventoryAdjust(w http.ResponseWriter, r *http.Request) {
 		}
 		a.LowStockThreshold = &v
 	}
-	if a.SKU == "" {
-		f.Add("sku", "Enter the SKU.")
-	}
-	if a.Reason == "" {
-		f.Add("reason", "Say why the count changes (delivery, stock take, damage, ...).")
-	}
-	if f.Bad() {
+	if f.Bad() { // the rest (SKU, warehouse, reason, ranges) the inventory checks and names
 		h.showInventory(w, r, http.StatusUnprocessableEntity, a.SKU, f)
 		return
 	}
