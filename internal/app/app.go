@@ -212,6 +212,10 @@ func (a *App) Handler() http.Handler {
 	return httpx.Middleware(h, o)
 }
 
+// Routes returns the patterns this process serves, so tests can hold what fronts it (the
+// gateway's route table) to them.
+func (a *App) Routes() []string { return a.router.Routes() }
+
 // Serve answers HTTP on l until ctx is cancelled, then shuts down gracefully: it stops accepting,
 // lets in-flight requests finish (bounded by the shutdown timeout), stops consumers, flushes the
 // outboxes and closes everything.

@@ -1,0 +1,89 @@
+package gateway_test
+
+import (
+	"encoding/json"
+	"log/slog"
+	"strings"
+	"testing"
+
+	"github.com/pasarhq/pasar/internal/app"
+	"github.com/pasarhq/pasar/internal/cart"
+	"github.com/pasarhq/pasar/internal/catalog"
+	"github.com/pasarhq/pasar/internal/gateway"
+	"github.com/pasarhq/pasar/internal/identity"
+	"github.com/pasarhq/pasar/internal/inventory"
+	"github.com/pasarhq/pasar/internal/order"
+	"github.com/pasarhq/pasar/internal/payment"
+	"github.com/pasarhq/pasar/internal/platform/config"
+	"github.com/pasarhq/pasar/internal/search"
+)
+
+// documents are the services' OpenAPI documents: who owns which path.
+var documents = map[string][]byte{
+	"identity":  identity.OpenAPI,
+	"catalog":   catalog.OpenAPI,
+	"search":    search.OpenAPI,
+	"inventory": inventory.OpenAPI,
+	"cart":      cart.OpenAPI,
+	"order":     order.OpenAPI,
+	"payment":   payment.OpenAPI,
+}
+
+// operations are the process's own endpoints; every gateway and replica answers its own.
+var operations = map[string]bool{"/healthz": true, "/readyz": true, "/metrics": true, "/openapi.json": true}
+
+// TestTableCoversEveryRoute holds gateway.Table to what the all-in-one process serves: every
+// route it registers goes to the service whose document describes that path, and
+// service-to-service routes are refused.
+func TestTableCoversEveryRoute(t *testing.T) {
+	t.Parallel()
+	owner := map[string]string{}
+	for service, doc := range documents {
+		var d struct {
+			Paths map[string]json.RawMessage `json:"paths"`
+		}
+		if err := json.Unmarshal(doc, &d); err != nil {
+			t.Fatalf("%s openapi.json: %v", service, err)
+		}
+		for path := range d.Paths {
+			owner[path] = service
+		}
+	}
+	if len(documents) != len(gateway.Services) {
+		t.Errorf("the test knows %d services' documents, the gateway %d services", len(documents), len(gateway.Services))
+	}
+
+	cfg := config.Default()
+	cfg.DataDir, cfg.WAF = t.TempDir(), "off"
+	a, err := app.New(t.Context(), cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(a.Close)
+	n := 0
+	for _, pattern := range a.Routes() {
+		_, path, _ := strings.Cut(pattern, " ")
+		if operations[path] {
+			continue
+		}
+		n++
+		r, ok := gateway.Lookup(path)
+		switch {
+		case !ok:
+			t.Errorf("%s: no gateway route covers it; add its prefix to gateway.Table", pattern)
+		case strings.HasPrefix(path, "/api/v1/internal/"):
+			if !r.Internal {
+				t.Errorf("%s is service-to-service but the gateway would relay it to %s", pattern, r.Service)
+			}
+		case r.Internal:
+			t.Errorf("%s is public but the gateway refuses it", pattern)
+		case owner[path] == "":
+			t.Errorf("%s: no service's openapi.json describes it", pattern)
+		case r.Service != owner[path]:
+			t.Errorf("%s goes to %s, but %s serves it", pattern, r.Service, owner[path])
+		}
+	}
+	if n < 50 {
+		t.Errorf("only %d routes checked; the all-in-one process should serve many more", n)
+	}
+}
