@@ -205,11 +205,14 @@ func (g *Gateway) Close() {
 	g.transport.CloseIdleConnections()
 }
 
-// Routes registers a proxy for every Table prefix on rt. A prefix of a service without
+// Routes registers a proxy for every Table prefix but the "/" fallback on rt. A prefix of a service without
 // replicas answers 503, and internal prefixes 404, so neither falls through to another route.
 func (g *Gateway) Routes(rt *httpx.Router) {
 	handlers := map[string]http.Handler{}
 	for _, r := range Table {
+		if r.Prefix == "/" {
+			continue // the fallback: Server sends there what no route matches
+		}
 		h := handlers[r.Service]
 		switch p := g.pools[r.Service]; {
 		case r.Internal:
@@ -225,6 +228,16 @@ func (g *Gateway) Routes(rt *httpx.Router) {
 			rt.Handle(r.Prefix+"/", h)
 		}
 	}
+}
+
+// fallback returns the handler for paths no registered prefix covers: the web pages' proxy, or
+// nil when no page server is configured.
+func (g *Gateway) fallback() http.Handler {
+	p := g.pools["web"]
+	if p == nil {
+		return nil
+	}
+	return g.proxy(p)
 }
 
 var notServed = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

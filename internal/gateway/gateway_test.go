@@ -52,7 +52,7 @@ func TestLeastConnAvoidsTheBusyReplica(t *testing.T) {
 func TestRoutesBySaysWhoOwnsThePath(t *testing.T) {
 	t.Parallel()
 	ups := map[string][]*upstream{}
-	for _, s := range []string{"identity", "catalog", "search", "cart"} {
+	for _, s := range []string{"identity", "catalog", "search", "cart", "web"} {
 		ups[s] = []*upstream{newUpstream(t, s)}
 	}
 	tg := newTestGateway(t, ups, nil, nil)
@@ -71,7 +71,10 @@ func TestRoutesBySaysWhoOwnsThePath(t *testing.T) {
 		{"lookalike prefix is not the route", "GET", "/api/v1/meow", 404, ""},
 		{"internal route refused", "PUT", "/api/v1/internal/audit", 404, ""},
 		{"service without replicas", "POST", "/api/v1/checkout", 503, ""},
-		{"unknown", "GET", "/nowhere", 404, ""},
+		{"unknown API path", "GET", "/api/v2/products", 404, ""},
+		{"pages go to web", "GET", "/admin/products?page=2", 200, "web"},
+		{"the root is a page", "GET", "/", 200, "web"},
+		{"the gateway's own health", "GET", "/healthz", 200, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -17,12 +17,16 @@ type Route struct {
 }
 
 // Services are the services the gateway knows, in the order its status and docs list them.
-var Services = []string{"identity", "catalog", "search", "inventory", "cart", "order", "payment"}
+// "web" is whatever serves the HTML pages; it takes every path outside /api no other route
+// covers.
+var Services = []string{"identity", "catalog", "search", "inventory", "cart", "order", "payment", "web"}
 
 // Table is the one place that says which service answers which paths. It follows the routes the
 // services register (each service's openapi.json); TestTableCoversEveryRoute fails when a route
 // is added that no entry covers or that an entry sends to the wrong service.
 var Table = []Route{
+	{Prefix: "/", Service: "web"},
+	{Prefix: "/api", Internal: true}, // an /api path no service below claims
 	{Prefix: "/api/v1/internal", Internal: true},
 
 	{Prefix: "/api/v1/auth", Service: "identity"},
@@ -67,7 +71,7 @@ func Lookup(path string) (Route, bool) {
 
 func covers(prefix, path string) bool {
 	rest, ok := strings.CutPrefix(path, prefix)
-	return ok && (rest == "" || rest[0] == '/')
+	return ok && (rest == "" || rest[0] == '/' || prefix == "/")
 }
 
 // known reports whether service is one the gateway routes to.

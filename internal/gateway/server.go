@@ -37,9 +37,22 @@ func NewServer(g *Gateway, e *edge.Edge, reg *prometheus.Registry, o httpx.Optio
 	rt.HandleFunc("GET /readyz", s.readyz)
 	rt.Handle("GET /metrics", observability.MetricsHandler(reg))
 	g.Routes(rt)
-	s.handler = httpx.Middleware(e.Wrap(rt), o)
+	var h http.Handler = rt
+	if web := g.fallback(); web != nil {
+		h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if route, _ := Lookup(r.URL.Path); route.Prefix == "/" && !operations[r.URL.Path] {
+				web.ServeHTTP(w, r)
+				return
+			}
+			rt.ServeHTTP(w, r)
+		})
+	}
+	s.handler = httpx.Middleware(e.Wrap(h), o)
 	return s
 }
+
+// operations are the gateway's own endpoints, never passed on.
+var operations = map[string]bool{"/healthz": true, "/readyz": true, "/metrics": true}
 
 // ServeHTTP answers one request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
