@@ -31,7 +31,7 @@ func main() {
 const usage = `pasar — an e-commerce platform in one binary
 
 Usage:
-  pasar serve    [flags]   run the shop (every service in one process)
+  pasar serve    [flags]   run the shop (every service in one process, or those --services names)
   pasar migrate  [flags]   apply database migrations and exit
   pasar search reindex     rebuild the search index from the catalog
   pasar seed --products N  add a deterministic demo catalog of N products
@@ -109,6 +109,9 @@ func serve(args []string, getenv func(string) string, stdout, stderr io.Writer) 
 	cfg, err := loadConfig("serve", config.Storage|config.Server, args, getenv, stderr)
 	if err != nil {
 		return err
+	}
+	if err := app.CheckServices(cfg); err != nil {
+		return usageError{err}
 	}
 	log := observability.NewLogger(stdout, cfg.SlogLevel(), cfg.LogFormat)
 	log.Info("starting pasar", "version", version, "config", cfg)

@@ -41,6 +41,7 @@ type App struct {
 	auditor  auth.Auditor                    // the audit log, for services' admin writes
 	openapi  [][]byte                        // each wired service's OpenAPI document, for /openapi.json
 	edge     *edge.Edge                      // WAF, rate limits, security headers, compression
+	token    *serviceToken                   // this process's own token for calls to other services
 
 	nats *events.Embedded // nil when an external NATS is configured
 	bus  *events.Bus
@@ -86,6 +87,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	a = &App{cfg: cfg, log: log, registry: observability.NewRegistry(), draining: make(chan struct{})}
 	for _, o := range opts {
 		o(a)
+	}
+	if err := CheckServices(cfg); err != nil {
+		return nil, err
 	}
 	a.bgCtx, a.stopBg = context.WithCancel(context.Background())
 	defer func() {
@@ -308,8 +312,8 @@ func (a *App) Close() {
 	a.stores = nil
 }
 
-// Migrate applies every service's migrations to its store and reports what it did; `pasar
-// migrate` runs it without starting anything else.
+// Migrate applies the migrations of every service (or of those PASAR_SERVICES names) to its
+// store and reports what it did; `pasar migrate` runs it without starting anything else.
 func Migrate(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	if cfg.PostgresURL == "" {
 		if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
@@ -317,6 +321,9 @@ func Migrate(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		}
 	}
 	for _, s := range services {
+		if !cfg.RunsService(s.name) {
+			continue
+		}
 		d, err := openMigrated(ctx, cfg, s.name, s.migrations)
 		if err != nil {
 			return err

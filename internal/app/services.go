@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"io/fs"
 
 	"github.com/pasarhq/pasar/internal/cart"
@@ -30,36 +31,95 @@ var services = []serviceSpec{
 	{name: "order", migrations: order.Migrations}, // orders, their history and checkout idempotency keys
 }
 
-// wireServices builds each service on its store and registers its routes.
+// wireServices builds the services this process runs (PASAR_SERVICES; all of them when empty)
+// on their stores and registers their routes. A service they call that runs elsewhere is
+// reached through its HTTP client at PASAR_<SERVICE>_URL; CheckServices has made sure there is one.
 func (a *App) wireServices(ctx context.Context) error {
-	ident, err := a.wireIdentity(ctx)
-	if err != nil {
-		return err
+	var ident identity.Service
+	if a.cfg.RunsService("identity") {
+		core, err := a.wireIdentity(ctx)
+		if err != nil {
+			return err
+		}
+		a.wireServiceToken(core, nil)
+		ident = core
+	} else if a.cfg.IdentityURL != "" {
+		c := a.wireRemoteIdentity()
+		a.wireServiceToken(nil, c)
+		ident = c
 	}
 	a.wireRemoteVerifier()
-	products, err := a.wireCatalog(ctx)
-	if err != nil {
-		return err
+	var products catalog.Service
+	if a.cfg.RunsService("catalog") {
+		p, err := a.wireCatalog(ctx)
+		if err != nil {
+			return err
+		}
+		products = p
 	}
-	if err := a.wireSearch(ctx); err != nil {
-		return err
+	if a.cfg.RunsService("search") {
+		if err := a.wireSearch(ctx); err != nil {
+			return err
+		}
 	}
-	// The checkout saga (and the cart, for quantities) call these two in-process.
-	inv, err := a.wireInventory(ctx)
-	if err != nil {
-		return err
+	// The checkout saga (and the cart, for quantities) call these two.
+	var inv inventory.Service
+	if a.cfg.RunsService("inventory") {
+		core, err := a.wireInventory(ctx)
+		if err != nil {
+			return err
+		}
+		inv = core
+	} else if url := a.cfg.InventoryURL; url != "" {
+		inv = inventory.NewClient(url, nil, append(a.clientOptions(), a.withToken())...)
 	}
-	pay, err := a.wirePayment(ctx)
-	if err != nil {
-		return err
+	var pay payment.Service
+	if a.cfg.RunsService("payment") {
+		core, err := a.wirePayment(ctx)
+		if err != nil {
+			return err
+		}
+		pay = core
+	} else if url := a.cfg.PaymentURL; url != "" {
+		pay = payment.NewClient(url, nil, append(a.clientOptions(), a.withToken())...)
 	}
-	carts, err := a.wireCart(ctx, inv)
-	if err != nil {
-		return err
+	var carts order.Carts
+	var cartCore *cart.Core
+	if a.cfg.RunsService("cart") {
+		var stock cart.Stock
+		if inv != nil {
+			stock = inv
+		}
+		core, err := a.wireCart(ctx, stock)
+		if err != nil {
+			return err
+		}
+		carts, cartCore = core, core
+	} else if url := a.cfg.CartURL; url != "" {
+		carts = cart.NewClient(url, nil, a.clientOptions()...).WithServiceToken(a.serviceToken)
+	}
+	if !a.cfg.RunsService("order") {
+		return nil
 	}
 	orders, err := a.wireOrder(ctx, carts, inv, pay)
 	if err != nil {
 		return err
 	}
-	return a.wireWebAdmin(webAdminDeps{identity: ident, catalog: products, inventory: inv, orders: orders, carts: carts})
+	// The admin pages run beside the order and cart cores they manage; the catalog, inventory
+	// and identity they also call may be elsewhere.
+	if cartCore == nil || inv == nil || ident == nil {
+		return nil
+	}
+	if products == nil {
+		products = catalog.NewClient(a.cfg.CatalogURL, nil, a.clientOptions()...)
+	}
+	return a.wireWebAdmin(webAdminDeps{identity: ident, catalog: products, inventory: inv, orders: orders, carts: cartCore})
+}
+
+// serviceToken returns this process's token for calls to other services.
+func (a *App) serviceToken(ctx context.Context) (string, error) {
+	if a.token == nil {
+		return "", errors.New("no service credentials: set PASAR_SERVICE_CLIENT_ID and PASAR_SERVICE_CLIENT_SECRET")
+	}
+	return a.token.Token(ctx)
 }

@@ -19,7 +19,7 @@ import (
 // cart and discount APIs. Carts live in the cart's SQL store, or in Redis with PASAR_CART_TTL
 // when PASAR_REDIS_URL is set. stock, when not nil, limits quantities to what is available. It
 // returns the service for checkout, which calls it in-process.
-func (a *App) wireCart(ctx context.Context, stock cart.Stock) (*cart.Service, error) {
+func (a *App) wireCart(ctx context.Context, stock cart.Stock) (*cart.Core, error) {
 	calc, err := cartPricing(a.cfg)
 	if err != nil {
 		return nil, err
@@ -106,9 +106,34 @@ func cartPricing(cfg config.Config) (pricing.Calculator, error) {
 }
 
 // fillCartIndex copies the catalog into an empty cart index: events older than the stream's
-// retention would never reach it otherwise. It reads the catalog's store directly, as
-// `pasar search reindex` does, so it works whether or not the catalog runs in this process.
+// retention would never reach it otherwise. With the catalog in this process it reads the
+// catalog's store directly, as `pasar search reindex` does; with the catalog elsewhere it scans
+// through the catalog's client, in the background and again until the catalog answers, so the
+// processes of a split shop may start in any order.
 func (a *App) fillCartIndex(ctx context.Context, index *cart.CatalogIndex) error {
+	if !a.cfg.RunsService("catalog") {
+		c := catalog.NewClient(a.cfg.CatalogURL, nil, append(a.clientOptions(), a.withToken())...)
+		a.bg.Add(1)
+		go func() {
+			defer a.bg.Done()
+			for wait := time.Second; ; wait = min(2*wait, time.Minute) {
+				n, err := index.Fill(a.bgCtx, c.ScanProducts)
+				if err == nil {
+					if n > 0 {
+						a.log.Info("cart catalog index filled", "service", "cart", "products", n)
+					}
+					return
+				}
+				a.log.Warn("cart catalog index not filled yet; retrying", "service", "cart", "in", wait, "err", err)
+				select {
+				case <-a.bgCtx.Done():
+					return
+				case <-time.After(wait):
+				}
+			}
+		}()
+		return nil
+	}
 	cd, err := openMigrated(ctx, a.cfg, "catalog", catalog.Migrations)
 	if err != nil {
 		return fmt.Errorf("cart catalog fill: %w", err)

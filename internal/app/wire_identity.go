@@ -13,13 +13,14 @@ import (
 	"github.com/pasarhq/pasar/internal/platform/auth"
 	"github.com/pasarhq/pasar/internal/platform/config"
 	"github.com/pasarhq/pasar/internal/platform/events"
+	"github.com/pasarhq/pasar/internal/platform/svcclient"
 )
 
 // wireIdentity opens identity's store, builds the service, serves its API and makes its keys
 // the process's token verifier and its sessions the process's browser sign-in. With
 // PASAR_REDIS_URL set, sessions live in Redis so every replica sees them. It returns the service
 // for the admin pages.
-func (a *App) wireIdentity(ctx context.Context) (identity.Service, error) {
+func (a *App) wireIdentity(ctx context.Context) (*identity.Core, error) {
 	st, err := a.OpenStore(ctx, "identity", identity.Migrations)
 	if err != nil {
 		return nil, err
@@ -58,8 +59,27 @@ func (a *App) wireIdentity(ctx context.Context) (identity.Service, error) {
 	return core, nil
 }
 
-// wireRemoteVerifier verifies access tokens from identity's JWKS URL, for a process that does
-// not run identity itself.
+// wireRemoteIdentity serves a process whose identity runs elsewhere (PASAR_IDENTITY_URL): access
+// tokens are verified with the keys its JWKS endpoint publishes (through any of its replicas),
+// browser sessions are looked up through its client, and admin writes are audited there under
+// this process's service token. It returns the client.
+func (a *App) wireRemoteIdentity() *identity.Client {
+	opts := a.clientOptions()
+	c := identity.NewClient(a.cfg.IdentityURL, nil, opts...)
+	if a.cfg.JWKSURL == "" {
+		a.verifier = auth.NewKeySet(auth.KeySourceFunc(func(ctx context.Context) (auth.JWKS, error) {
+			return c.JWKS(auth.WithBearer(ctx, ""))
+		}), auth.KeySetOptions{Issuer: "pasar"})
+	}
+	a.sessions = func(h http.Handler) http.Handler { return identity.SessionMiddleware(c, h) }
+	if a.cfg.ServiceClientID != "" {
+		a.auditor = identity.NewClient(a.cfg.IdentityURL, nil, append(opts, svcclient.WithToken(a.serviceToken))...)
+	}
+	return c
+}
+
+// wireRemoteVerifier verifies access tokens from PASAR_JWKS_URL, for a process that does not
+// run identity itself and is given that URL.
 func (a *App) wireRemoteVerifier() {
 	if a.verifier == nil && a.cfg.JWKSURL != "" {
 		a.verifier = auth.NewKeySet(auth.JWKSURL{URL: a.cfg.JWKSURL}, auth.KeySetOptions{Issuer: "pasar"})

@@ -17,7 +17,7 @@ type webAdminDeps struct {
 	catalog   catalog.Service
 	inventory inventory.Service
 	orders    *order.Core
-	carts     *cart.Service
+	carts     *cart.Core
 }
 
 // wireWebAdmin serves the admin pages under /admin and the product images uploaded there under

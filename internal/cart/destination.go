@@ -10,7 +10,7 @@ import (
 )
 
 // SetDestination chooses the cart's shipping method and destination (empty fields unchanged).
-func (s *Service) SetDestination(ctx context.Context, id string, d Destination) (View, error) {
+func (s *Core) SetDestination(ctx context.Context, id string, d Destination) (View, error) {
 	if _, err := s.o.Pricing.Method(d.ShippingMethod); err != nil {
 		return View{}, err
 	}
@@ -43,7 +43,7 @@ func checkDestination(d Destination) []apperr.FieldError {
 }
 
 // ApplyDiscount puts a discount code on the cart if it applies to it now.
-func (s *Service) ApplyDiscount(ctx context.Context, id, code string) (View, error) {
+func (s *Core) ApplyDiscount(ctx context.Context, id, code string) (View, error) {
 	if s.o.Discounts == nil {
 		return View{}, pricing.ErrDiscountUnknown
 	}
@@ -69,7 +69,7 @@ func (s *Service) ApplyDiscount(ctx context.Context, id, code string) (View, err
 }
 
 // RemoveDiscount takes the discount code off the cart.
-func (s *Service) RemoveDiscount(ctx context.Context, id string) (View, error) {
+func (s *Core) RemoveDiscount(ctx context.Context, id string) (View, error) {
 	return s.update(ctx, id, func(c *Cart) error {
 		c.DiscountCode = ""
 		return nil

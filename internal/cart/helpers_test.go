@@ -132,6 +132,6 @@ var testCalc = pricing.Calculator{Shipping: pricing.DefaultShipping(),
 
 // newService returns a service on st with the test catalog, LIMITED-1 limited to 3 in stock,
 // and discounts in d.
-func newService(st Store, d *db.DB, cat Catalog) *Service {
+func newService(st Store, d *db.DB, cat Catalog) *Core {
 	return New(st, Options{Catalog: cat, Stock: fakeStock{"LIMITED-1": 3}, Discounts: NewDiscounts(d), Pricing: testCalc})
 }

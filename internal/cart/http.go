@@ -7,16 +7,17 @@ import (
 	"github.com/pasarhq/pasar/internal/platform/httpx"
 )
 
-// Handler serves the cart API on a Service, and the discount admin API on its Discounts.
+// Handler serves the cart API on a Core, and the discount admin API on its Discounts.
 type Handler struct {
-	s *Service
+	s *Core
 }
 
 // NewHandler returns the HTTP face of s.
-func NewHandler(s *Service) *Handler { return &Handler{s: s} }
+func NewHandler(s *Core) *Handler { return &Handler{s: s} }
 
 // Routes registers the cart API on r.
 func (h *Handler) Routes(r *httpx.Router) {
+	h.internalRoutes(r)
 	r.HandleFunc("POST /api/v1/carts", h.create)
 	r.HandleFunc("GET /api/v1/carts/{id}", h.get)
 	r.HandleFunc("PATCH /api/v1/carts/{id}", h.setDestination)

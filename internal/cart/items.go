@@ -12,7 +12,7 @@ import (
 var skuPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
 
 // AddItem adds quantity units of sku to the cart, on top of any already there.
-func (s *Service) AddItem(ctx context.Context, id, sku string, quantity int64) (View, error) {
+func (s *Core) AddItem(ctx context.Context, id, sku string, quantity int64) (View, error) {
 	v, err := s.checkItem(ctx, id, sku, quantity)
 	if err != nil {
 		return View{}, err
@@ -42,7 +42,7 @@ func (s *Service) AddItem(ctx context.Context, id, sku string, quantity int64) (
 }
 
 // SetQuantity sets the units of sku in the cart; the price it shows as added becomes today's.
-func (s *Service) SetQuantity(ctx context.Context, id, sku string, quantity int64) (View, error) {
+func (s *Core) SetQuantity(ctx context.Context, id, sku string, quantity int64) (View, error) {
 	v, err := s.checkItem(ctx, id, sku, quantity)
 	if err != nil {
 		return View{}, err
@@ -64,7 +64,7 @@ func (s *Service) SetQuantity(ctx context.Context, id, sku string, quantity int6
 }
 
 // RemoveItem takes sku out of the cart.
-func (s *Service) RemoveItem(ctx context.Context, id, sku string) (View, error) {
+func (s *Core) RemoveItem(ctx context.Context, id, sku string) (View, error) {
 	if !skuPattern.MatchString(sku) {
 		return View{}, invalid("sku", "is not a SKU")
 	}
@@ -79,7 +79,7 @@ func (s *Service) RemoveItem(ctx context.Context, id, sku string) (View, error) 
 }
 
 // checkItem validates an item change before the cart is touched and returns the variant.
-func (s *Service) checkItem(ctx context.Context, id, sku string, quantity int64) (Variant, error) {
+func (s *Core) checkItem(ctx context.Context, id, sku string, quantity int64) (Variant, error) {
 	if !ValidID(id) {
 		return Variant{}, ErrBadID
 	}
@@ -119,7 +119,7 @@ func sameCurrency(c *Cart, v Variant) error {
 	return nil
 }
 
-func (s *Service) checkStock(ctx context.Context, sku string, quantity int64) error {
+func (s *Core) checkStock(ctx context.Context, sku string, quantity int64) error {
 	if s.o.Stock == nil {
 		return nil
 	}

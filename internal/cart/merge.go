@@ -16,7 +16,7 @@ var ErrMergeNeedsCustomer = auth.ErrUnauthenticated
 // the customer's cart has none. The guest cart is taken atomically, so two merges of it (a
 // double-clicked sign-in) move its items once. Merging a cart that is already the customer's
 // returns it unchanged; one owned by another customer does not exist for the caller.
-func (s *Service) Merge(ctx context.Context, guestID, customerID string) (View, error) {
+func (s *Core) Merge(ctx context.Context, guestID, customerID string) (View, error) {
 	if customerID == "" {
 		return View{}, ErrMergeNeedsCustomer
 	}

@@ -9,7 +9,41 @@ import (
 	"github.com/pasarhq/pasar/internal/pricing"
 )
 
-// Options configure a Service.
+// Service is the cart service's contract: Core implements it on a store, Client over the cart's
+// REST API for a process that does not run the cart. A cart with a customer is visible to that
+// customer only (to others it does not exist); a guest cart to whoever holds its id; services
+// see every cart.
+type Service interface {
+	// Create starts an empty cart in currency (the default when empty), owned by the caller when signed in.
+	Create(ctx context.Context, currency string) (View, error)
+	// Get returns the cart priced now.
+	Get(ctx context.Context, id string) (View, error)
+	// Quote prices cart id as if it shipped to d, without changing it.
+	Quote(ctx context.Context, id string, d Destination) (View, error)
+	// SetDestination stores where the cart ships and how.
+	SetDestination(ctx context.Context, id string, d Destination) (View, error)
+	// AddItem adds quantity units of sku to the cart.
+	AddItem(ctx context.Context, id, sku string, quantity int64) (View, error)
+	// SetQuantity sets the quantity of sku in the cart (0 removes it).
+	SetQuantity(ctx context.Context, id, sku string, quantity int64) (View, error)
+	// RemoveItem removes sku from the cart.
+	RemoveItem(ctx context.Context, id, sku string) (View, error)
+	// ApplyDiscount puts discount code on the cart.
+	ApplyDiscount(ctx context.Context, id, code string) (View, error)
+	// RemoveDiscount takes the cart's discount code off.
+	RemoveDiscount(ctx context.Context, id string) (View, error)
+	// Merge moves guest cart guestID into customerID's (who must be the caller).
+	Merge(ctx context.Context, guestID, customerID string) (View, error)
+	// Delete removes cart id; checkout calls it once the order is paid.
+	Delete(ctx context.Context, id string) error
+	// Redeem counts one use of discount code by who (a customer id or an email) for a paid
+	// order; the same order counts once.
+	Redeem(ctx context.Context, code, who, orderID string) error
+}
+
+var _ Service = (*Core)(nil)
+
+// Options configure a Core.
 type Options struct {
 	Catalog         Catalog            // required
 	Stock           Stock              // nil: quantities are not checked against stock
@@ -20,15 +54,14 @@ type Options struct {
 	Now             func() time.Time   // default time.Now
 }
 
-// Service is the cart service's core. A cart with a customer is visible to that customer only
-// (to others it does not exist); a guest cart to whoever holds its id.
-type Service struct {
+// Core is the cart service on a Store.
+type Core struct {
 	st Store
 	o  Options
 }
 
-// New returns a Service on st.
-func New(st Store, o Options) *Service {
+// New returns a Core on st.
+func New(st Store, o Options) *Core {
 	if o.DefaultCurrency == "" {
 		o.DefaultCurrency = "USD"
 	}
@@ -38,7 +71,7 @@ func New(st Store, o Options) *Service {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	return &Service{st: st, o: o}
+	return &Core{st: st, o: o}
 }
 
 // customer returns the subject a cart of the caller belongs to: a signed-in user's id, or "" for
@@ -53,7 +86,7 @@ func customer(ctx context.Context) string {
 
 // Create starts an empty cart in currency (the default when empty), owned by the caller when
 // signed in.
-func (s *Service) Create(ctx context.Context, currency string) (View, error) {
+func (s *Core) Create(ctx context.Context, currency string) (View, error) {
 	if currency == "" {
 		currency = s.o.DefaultCurrency
 	}
@@ -70,7 +103,7 @@ func (s *Service) Create(ctx context.Context, currency string) (View, error) {
 }
 
 // Get returns the cart priced now.
-func (s *Service) Get(ctx context.Context, id string) (View, error) {
+func (s *Core) Get(ctx context.Context, id string) (View, error) {
 	c, err := s.load(ctx, id)
 	if err != nil {
 		return View{}, err
@@ -87,7 +120,7 @@ type Destination struct {
 
 // Quote prices cart id as if it shipped to d, without changing it. Checkout calls it with the
 // address and method the shopper gave, to charge exactly what it shows.
-func (s *Service) Quote(ctx context.Context, id string, d Destination) (View, error) {
+func (s *Core) Quote(ctx context.Context, id string, d Destination) (View, error) {
 	c, err := s.load(ctx, id)
 	if err != nil {
 		return View{}, err
@@ -95,7 +128,7 @@ func (s *Service) Quote(ctx context.Context, id string, d Destination) (View, er
 	return s.view(ctx, c, d)
 }
 
-func (s *Service) load(ctx context.Context, id string) (Cart, error) {
+func (s *Core) load(ctx context.Context, id string) (Cart, error) {
 	if !ValidID(id) {
 		return Cart{}, ErrBadID
 	}
@@ -116,7 +149,7 @@ func visible(ctx context.Context, c *Cart) error {
 }
 
 // update changes cart id with fn if the caller may see it, and returns it priced.
-func (s *Service) update(ctx context.Context, id string, fn func(*Cart) error) (View, error) {
+func (s *Core) update(ctx context.Context, id string, fn func(*Cart) error) (View, error) {
 	if !ValidID(id) {
 		return View{}, ErrBadID
 	}
@@ -138,7 +171,7 @@ func (s *Service) update(ctx context.Context, id string, fn func(*Cart) error) (
 
 // Delete removes the cart, for the order service once the cart became an order. Of concurrent
 // deletes (a retried checkout) one succeeds and the others get ErrNotFound.
-func (s *Service) Delete(ctx context.Context, id string) error {
+func (s *Core) Delete(ctx context.Context, id string) error {
 	if _, err := s.load(ctx, id); err != nil {
 		return err
 	}
@@ -148,4 +181,13 @@ func (s *Service) Delete(ctx context.Context, id string) error {
 
 // Discounts returns the discount codes the service prices with (nil when codes are off), for
 // checkout to redeem the code of the cart it turns into an order.
-func (s *Service) Discounts() *Discounts { return s.o.Discounts }
+func (s *Core) Discounts() *Discounts { return s.o.Discounts }
+
+// Redeem counts one use of discount code by who for paid order orderID (see Discounts.Redeem);
+// with discount codes off there is nothing to count.
+func (s *Core) Redeem(ctx context.Context, code, who, orderID string) error {
+	if s.o.Discounts == nil {
+		return nil
+	}
+	return s.o.Discounts.Redeem(ctx, code, who, orderID)
+}

@@ -63,7 +63,7 @@ func (v View) Lines() []pricing.Line {
 }
 
 // view prices c now, shipping as d overrides.
-func (s *Service) view(ctx context.Context, c Cart, d Destination) (View, error) {
+func (s *Core) view(ctx context.Context, c Cart, d Destination) (View, error) {
 	v := View{ID: c.ID, Currency: c.Currency, CustomerID: c.CustomerID, Items: make([]ItemView, 0, len(c.Items)),
 		ShippingMethod: c.ShippingMethod, Country: c.Country, Region: c.Region,
 		Version: c.Version, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
@@ -139,7 +139,7 @@ func (s *Service) view(ctx context.Context, c Cart, d Destination) (View, error)
 	return v, nil
 }
 
-func (s *Service) usableDiscount(ctx context.Context, code, customer string) (*pricing.Discount, error) {
+func (s *Core) usableDiscount(ctx context.Context, code, customer string) (*pricing.Discount, error) {
 	if s.o.Discounts == nil {
 		return nil, pricing.ErrDiscountUnknown
 	}

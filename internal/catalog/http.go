@@ -49,6 +49,7 @@ func (h *Handler) Routes(r *httpx.Router) {
 	r.HandleFunc("GET /api/v1/categories", h.getCategories)
 	r.HandleFunc("GET /images/placeholder/{name}", servePlaceholder)
 	h.adminRoutes(r)
+	h.internalRoutes(r)
 }
 
 func (h *Handler) getProduct(w http.ResponseWriter, r *http.Request) {

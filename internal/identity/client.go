@@ -24,8 +24,8 @@ var _ Service = (*Client)(nil)
 
 // NewClient returns a client of the identity service at base (e.g. "http://identity:8080").
 // hc nil means a client with a 10 s timeout.
-func NewClient(base string, hc *http.Client) *Client {
-	c := svcclient.New("identity", base, hc, 10*time.Second, errUnavailable)
+func NewClient(base string, hc *http.Client, opts ...svcclient.Option) *Client {
+	c := svcclient.New("identity", base, hc, 10*time.Second, errUnavailable, opts...)
 	c.OnError = func(resp *http.Response, e *apperr.Error) *apperr.Error {
 		// A rate-limited sign-in keeps its wait, so the caller can answer with the same Retry-After.
 		if s, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && resp.StatusCode == http.StatusTooManyRequests {

@@ -23,8 +23,8 @@ var _ Service = (*Client)(nil)
 
 // NewClient returns a client of the inventory at base (e.g. "http://inventory:8080"); hc nil
 // means a client with a 10 s timeout.
-func NewClient(base string, hc *http.Client) *Client {
-	return &Client{caller: svcclient.New("inventory", base, hc, 10*time.Second, errUnavailable)}
+func NewClient(base string, hc *http.Client, opts ...svcclient.Option) *Client {
+	return &Client{caller: svcclient.New("inventory", base, hc, 10*time.Second, errUnavailable, opts...)}
 }
 
 var errUnavailable = apperr.New(apperr.Unavailable, "inventory_unavailable", "Stock cannot be checked right now.")

@@ -16,7 +16,7 @@ import (
 
 // Options configure a Core.
 type Options struct {
-	Carts          *cart.Service     // required: the carts checkout turns into orders
+	Carts          Carts             // required: the carts checkout turns into orders
 	Inventory      inventory.Service // required
 	Payment        payment.Service   // required
 	ReservationTTL time.Duration     // how long checkout holds stock; default inventory.DefaultTTL
@@ -36,6 +36,14 @@ const (
 	// staff ship it, so nothing is taken for goods that never leave.
 	CaptureShipment Capture = "shipment"
 )
+
+// Carts is what checkout needs of the cart service: cart.Service (the core in process, its
+// client across processes) has it.
+type Carts interface {
+	Quote(ctx context.Context, id string, d cart.Destination) (cart.View, error)
+	Redeem(ctx context.Context, code, who, orderID string) error
+	Delete(ctx context.Context, id string) error
+}
 
 // Core is the order service on a SQL store.
 type Core struct {

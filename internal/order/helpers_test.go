@@ -50,7 +50,7 @@ type fixture struct {
 	inv    *inventory.Core
 	pay    *payment.Core
 	payDB  *db.DB
-	carts  *cart.Service
+	carts  *cart.Core
 	router *httpx.Router
 }
 

@@ -92,14 +92,12 @@ func (c *Core) settle(ctx context.Context, o Order, r CheckoutRequest) (Order, e
 // the shopper has paid for what the quote showed, and an unsold reservation expires by itself.
 func (c *Core) finish(ctx context.Context, o Order) {
 	if o.DiscountCode != "" {
-		if ds := c.o.Carts.Discounts(); ds != nil {
-			who := o.CustomerID
-			if who == "" {
-				who = o.Email
-			}
-			if err := ds.Redeem(ctx, o.DiscountCode, who, o.ID); err != nil {
-				c.o.Logger.Warn("redeem discount code of paid order", "order", o.ID, "code", o.DiscountCode, "error", err)
-			}
+		who := o.CustomerID
+		if who == "" {
+			who = o.Email
+		}
+		if err := c.o.Carts.Redeem(ctx, o.DiscountCode, who, o.ID); err != nil {
+			c.o.Logger.Warn("redeem discount code of paid order", "order", o.ID, "code", o.DiscountCode, "error", err)
 		}
 	}
 	if err := c.o.Inventory.Commit(ctx, o.ID); err != nil {

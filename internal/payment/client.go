@@ -22,8 +22,8 @@ var _ Service = (*Client)(nil)
 
 // NewClient returns a client of the payment service at base; hc nil means a 30 s timeout
 // (a provider may be slow to answer).
-func NewClient(base string, hc *http.Client) *Client {
-	return &Client{caller: svcclient.New("payment", base, hc, 30*time.Second, errUnavailable)}
+func NewClient(base string, hc *http.Client, opts ...svcclient.Option) *Client {
+	return &Client{caller: svcclient.New("payment", base, hc, 30*time.Second, errUnavailable, opts...)}
 }
 
 var errUnavailable = apperr.New(apperr.Unavailable, "payments_unavailable", "Payments are unavailable right now.")

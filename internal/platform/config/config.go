@@ -65,6 +65,22 @@ type Config struct {
 	SMTPURL   string
 	MailFrom  string
 	PublicURL string
+
+	// Distributed shape (docs/DISTRIBUTED.md): which services run here, where the others are.
+	Services            string
+	IdentityURL         string
+	CatalogURL          string
+	SearchURL           string
+	InventoryURL        string
+	CartURL             string
+	PaymentURL          string
+	OrderURL            string
+	ServiceClientID     string
+	ServiceClientSecret string
+	ServiceTimeout      time.Duration
+	BreakerFailures     int
+	BreakerCooldown     time.Duration
+	ReplicaID           string
 }
 
 // Default returns the settings of a shop on embedded defaults.
@@ -96,6 +112,10 @@ func Default() Config {
 
 		Capture:  "immediate",
 		MailFrom: "Pasar <shop@localhost>",
+
+		ServiceTimeout:  10 * time.Second,
+		BreakerFailures: 5,
+		BreakerCooldown: 5 * time.Second,
 	}
 }
 
@@ -165,6 +185,21 @@ func (c *Config) Settings() []Setting {
 		{"smtp-url", "PASAR_SMTP_URL", "SMTP server for mail, e.g. smtp://user:pass@host:587 (STARTTLS) or smtps://host:465; empty writes each mail as an .eml file under <data>/mail", Server, true, (*stringValue)(&c.SMTPURL)},
 		{"mail-from", "PASAR_MAIL_FROM", "From address of the shop's mail", Server, false, (*stringValue)(&c.MailFrom)},
 		{"public-url", "PASAR_PUBLIC_URL", "the shop's address as shoppers reach it (e.g. https://shop.example.com), for links in mail; empty uses http://localhost:8080", Server, false, (*stringValue)(&c.PublicURL)},
+
+		{"services", "PASAR_SERVICES", "services this process runs, comma separated (" + strings.Join(ServiceNames, ", ") + "); empty: all of them", Server, false, (*stringValue)(&c.Services)},
+		{"identity-url", "PASAR_IDENTITY_URL", "identity's base URL, or a comma list of its replicas, when it runs elsewhere", Server, false, (*stringValue)(&c.IdentityURL)},
+		{"catalog-url", "PASAR_CATALOG_URL", "the catalog's base URL(s) when it runs elsewhere", Server, false, (*stringValue)(&c.CatalogURL)},
+		{"search-url", "PASAR_SEARCH_URL", "search's base URL(s) when it runs elsewhere", Server, false, (*stringValue)(&c.SearchURL)},
+		{"inventory-url", "PASAR_INVENTORY_URL", "the inventory's base URL(s) when it runs elsewhere", Server, false, (*stringValue)(&c.InventoryURL)},
+		{"cart-url", "PASAR_CART_URL", "the cart service's base URL(s) when it runs elsewhere", Server, false, (*stringValue)(&c.CartURL)},
+		{"payment-url", "PASAR_PAYMENT_URL", "the payment service's base URL(s) when it runs elsewhere", Server, false, (*stringValue)(&c.PaymentURL)},
+		{"order-url", "PASAR_ORDER_URL", "the order service's base URL(s) when it runs elsewhere", Server, false, (*stringValue)(&c.OrderURL)},
+		{"service-client-id", "PASAR_SERVICE_CLIENT_ID", "service client (registered in identity) this process calls other services as", Server, false, (*stringValue)(&c.ServiceClientID)},
+		{"service-client-secret", "PASAR_SERVICE_CLIENT_SECRET", "that service client's secret", Server, true, (*stringValue)(&c.ServiceClientSecret)},
+		{"service-timeout", "PASAR_SERVICE_TIMEOUT", "longest wait for one call to another service (each retry has its own)", Server, false, (*durationValue)(&c.ServiceTimeout)},
+		{"breaker-failures", "PASAR_BREAKER_FAILURES", "consecutive failed calls that open a replica's circuit breaker", Server, false, (*intValue)(&c.BreakerFailures)},
+		{"breaker-cooldown", "PASAR_BREAKER_COOLDOWN", "how long an open breaker refuses calls before one probe is let through", Server, false, (*durationValue)(&c.BreakerCooldown)},
+		{"replica-id", "PASAR_REPLICA_ID", "this replica's name for its own durable event consumers; empty: host name plus a hash of the data folder and address", Server, false, (*stringValue)(&c.ReplicaID)},
 	}
 }
 
@@ -262,6 +297,25 @@ func (c *Config) validate(ss []Setting) error {
 		"smtp-url":   func() error { return checkURLs(c.SMTPURL, "smtp", "smtps") },
 		"mail-from":  func() error { return checkMailbox(c.MailFrom) },
 		"public-url": func() error { return checkURLs(c.PublicURL, "http", "https") },
+
+		"services":              func() error { _, err := ParseServices(c.Services); return err },
+		"identity-url":          func() error { return checkURLs(c.IdentityURL, "http", "https") },
+		"catalog-url":           func() error { return checkURLs(c.CatalogURL, "http", "https") },
+		"search-url":            func() error { return checkURLs(c.SearchURL, "http", "https") },
+		"inventory-url":         func() error { return checkURLs(c.InventoryURL, "http", "https") },
+		"cart-url":              func() error { return checkURLs(c.CartURL, "http", "https") },
+		"payment-url":           func() error { return checkURLs(c.PaymentURL, "http", "https") },
+		"order-url":             func() error { return checkURLs(c.OrderURL, "http", "https") },
+		"service-client-secret": func() error { return together(c.ServiceClientID, c.ServiceClientSecret, "--service-client-id") },
+		"service-timeout":       func() error { return positive(int64(c.ServiceTimeout)) },
+		"breaker-failures":      func() error { return between(int64(c.BreakerFailures), 1, 1000) },
+		"breaker-cooldown":      func() error { return positive(int64(c.BreakerCooldown)) },
+		"replica-id": func() error {
+			if strings.IndexFunc(c.ReplicaID, func(r rune) bool { return !validNameRune(r) }) >= 0 || len(c.ReplicaID) > 64 {
+				return errors.New("use at most 64 letters, digits, - and _")
+			}
+			return nil
+		},
 	}
 	for _, s := range ss {
 		if check := checks[s.Flag]; check != nil {
