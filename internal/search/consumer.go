@@ -2,10 +2,8 @@ package search
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 
-	"github.com/pasarhq/pasar/internal/catalog"
 	"github.com/pasarhq/pasar/internal/platform/db"
 	"github.com/pasarhq/pasar/internal/platform/events"
 )
@@ -14,33 +12,12 @@ import (
 // a process that was down catches up on the events it missed.
 const ConsumerName = "search-indexer"
 
-// Handler applies catalog events to x, recording the versions applied in tx. The index itself is
-// not transactional: an event applied to it whose tx then fails to commit is applied again,
-// harmlessly, when it is redelivered.
+// Handler applies one catalog event to x, recording the version applied in tx. The index itself
+// is not transactional: an event applied to it whose tx then fails to commit is applied again,
+// harmlessly, when it is redelivered. Subscribe uses BatchHandler, which applies runs of events.
 func (x *Index) Handler() events.Handler {
-	return func(ctx context.Context, tx *db.Tx, ev events.Event) error {
-		if ev.Version > catalog.EventVersion {
-			// A newer catalog than this search: fail so the event is parked, not misread.
-			return fmt.Errorf("search: %s version %d is newer than %d", ev.Type, ev.Version, catalog.EventVersion)
-		}
-		switch ev.Type {
-		case catalog.EventProductUpserted:
-			var p catalog.ProductUpserted
-			if err := ev.Decode(&p); err != nil {
-				return err
-			}
-			_, err := x.Upsert(ctx, tx, p)
-			return err
-		case catalog.EventProductDeleted:
-			var p catalog.ProductDeleted
-			if err := ev.Decode(&p); err != nil {
-				return err
-			}
-			_, err := x.Delete(ctx, tx, p)
-			return err
-		}
-		return nil // other product events say nothing search shows
-	}
+	bh := x.BatchHandler()
+	return func(ctx context.Context, tx *db.Tx, ev events.Event) error { return bh(ctx, tx, []events.Event{ev}) }
 }
 
 // Subscribe starts the durable consumer that keeps x up to date with the catalog. d is the search
@@ -57,9 +34,9 @@ func Subscribe(ctx context.Context, bus *events.Bus, d *db.DB, x *Index, log *sl
 			log.Warn("search index was missing and starts empty; run `pasar search reindex` to fill it", "forgotten_versions", n)
 		}
 	}
-	return events.Subscribe(ctx, bus, d, events.ConsumerOptions{
+	return events.SubscribeBatch(ctx, bus, d, events.ConsumerOptions{
 		Name:   ConsumerName,
 		Types:  []string{"product.*"},
 		Logger: log,
-	}, x.Handler())
+	}, x.BatchHandler())
 }

@@ -24,7 +24,7 @@ type eventsEnv struct {
 	searchDB *db.DB
 }
 
-func newEventsEnv(t *testing.T) *eventsEnv {
+func newEventsEnv(t testing.TB) *eventsEnv {
 	t.Helper()
 	ctx := context.Background()
 	log := slog.New(slog.DiscardHandler)
@@ -51,7 +51,7 @@ func newEventsEnv(t *testing.T) *eventsEnv {
 }
 
 // publish commits an event to the catalog's outbox, as a catalog write does.
-func (env *eventsEnv) publish(t *testing.T, typ string, data any) time.Time {
+func (env *eventsEnv) publish(t testing.TB, typ string, data any) time.Time {
 	t.Helper()
 	err := env.catalog.InTx(context.Background(), func(tx *db.Tx) error {
 		_, err := env.outbox.Add(context.Background(), tx, typ, catalog.EventVersion, data)

@@ -128,37 +128,15 @@ func (x *Index) DocCount() (uint64, error) { return x.idx.DocCount() }
 // removed, as shoppers must not find it. It reports whether anything changed. The consumer passes
 // its transaction as q, so the record commits with the event's.
 func (x *Index) Upsert(ctx context.Context, q db.Querier, ev catalog.ProductUpserted) (bool, error) {
-	p := ev.Product
-	if p.ID == "" {
-		return false, errors.New("search: product without id")
-	}
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	if v, _, ok, err := lastVersion(ctx, q, p.ID); err != nil || (ok && v >= p.Version) {
-		return false, err
-	}
-	if err := x.put(ev); err != nil {
-		return false, err
-	}
-	return true, setVersion(ctx, q, p.ID, p.Version, p.Status != catalog.Active)
+	n, err := x.apply(ctx, q, []change{{upsert: &ev, id: ev.Product.ID, ver: ev.Product.Version}})
+	return n > 0, err
 }
 
 // Delete removes the product unless q records a later version of it as applied. The deletion is
 // recorded, so an older upsert delivered afterwards does not bring the product back.
 func (x *Index) Delete(ctx context.Context, q db.Querier, ev catalog.ProductDeleted) (bool, error) {
-	if ev.ID == "" {
-		return false, errors.New("search: deletion without id")
-	}
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	v, deleted, ok, err := lastVersion(ctx, q, ev.ID)
-	if err != nil || (ok && (v > ev.Version || (v == ev.Version && deleted))) {
-		return false, err
-	}
-	if err := x.remove(ev.ID); err != nil {
-		return false, err
-	}
-	return true, setVersion(ctx, q, ev.ID, ev.Version, true)
+	n, err := x.apply(ctx, q, []change{{id: ev.ID, ver: ev.Version}})
+	return n > 0, err
 }
 
 // put writes the product to the index and the table as it is, or removes it if it is not active.

@@ -23,20 +23,20 @@ func TestEventOrder(t *testing.T) {
 	})
 }
 
+// testEventOrder applies each case's events one at a time (Upsert, Delete) and as one batch (as
+// the consumer's BatchHandler does): both must leave the same state.
 func testEventOrder(t *testing.T, d *db.DB) {
 	// Each case has a product of its own, as they share the store.
-	type step func(x *Index, id string) (bool, error)
+	type step func(id string) change
 	up := func(v int64, title string, status catalog.Status) step {
-		return func(x *Index, id string) (bool, error) {
+		return func(id string) change {
 			ev := product(id, title, "Stride", 1000, []string{"shoes"}, "")
 			ev.Product.Version, ev.Product.Status = v, status
-			return x.Upsert(context.Background(), d, ev)
+			return change{upsert: &ev, id: id, ver: v}
 		}
 	}
 	del := func(v int64) step {
-		return func(x *Index, id string) (bool, error) {
-			return x.Delete(context.Background(), d, catalog.ProductDeleted{ID: id, Version: v})
-		}
+		return func(id string) change { return change{id: id, ver: v} }
 	}
 	tests := []struct {
 		name    string
@@ -53,34 +53,61 @@ func testEventOrder(t *testing.T, d *db.DB) {
 		{"duplicate delete", []step{del(2), del(2)}, []bool{true, false}, ""},
 		{"archived hides", []step{up(1, "alpha", catalog.Active), up(2, "alpha", catalog.Archived)}, []bool{true, true}, ""},
 		{"draft then active", []step{up(1, "alpha", catalog.Draft), up(2, "delta", catalog.Active)}, []bool{true, true}, "delta"},
+		{"back after delete", []step{up(1, "alpha", catalog.Active), del(2), up(3, "echo", catalog.Active), up(2, "bravo", catalog.Active)}, []bool{true, true, true, false}, "echo"},
 	}
+	ctx := context.Background()
 	for n, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			x := openTest(t)
-			var got []bool
-			for i, step := range tc.steps {
-				ok, err := step(x, fmt.Sprintf("p%d", n))
-				if err != nil {
-					t.Fatalf("step %d: %v", i, err)
+		for _, batch := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/batch=%v", tc.name, batch), func(t *testing.T) {
+				t.Parallel()
+				x := openTest(t)
+				id := fmt.Sprintf("p%d-%v", n, batch)
+				var cs []change
+				for _, step := range tc.steps {
+					cs = append(cs, step(id))
 				}
-				got = append(got, ok)
-			}
-			if !slices.Equal(got, tc.applied) {
-				t.Errorf("applied = %v, want %v", got, tc.applied)
-			}
-			res, err := x.Search(context.Background(), Query{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			var title string
-			if len(res.Hits) > 0 {
-				title = res.Hits[0].Title
-			}
-			if title != tc.title || res.Total > 1 {
-				t.Errorf("index holds %q (total %d), want %q", title, res.Total, tc.title)
-			}
-		})
+				if batch {
+					want := 0
+					for _, ok := range tc.applied {
+						if ok {
+							want++
+						}
+					}
+					if got, err := x.apply(ctx, d, cs); err != nil || got != want {
+						t.Errorf("batch applied %d (%v), want %d", got, err, want)
+					}
+				} else {
+					var got []bool
+					for i, c := range cs {
+						var ok bool
+						var err error
+						if c.upsert != nil {
+							ok, err = x.Upsert(ctx, d, *c.upsert)
+						} else {
+							ok, err = x.Delete(ctx, d, catalog.ProductDeleted{ID: c.id, Version: c.ver})
+						}
+						if err != nil {
+							t.Fatalf("step %d: %v", i, err)
+						}
+						got = append(got, ok)
+					}
+					if !slices.Equal(got, tc.applied) {
+						t.Errorf("applied = %v, want %v", got, tc.applied)
+					}
+				}
+				res, err := x.Search(ctx, Query{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				var title string
+				if len(res.Hits) > 0 {
+					title = res.Hits[0].Title
+				}
+				if title != tc.title || res.Total > 1 {
+					t.Errorf("index holds %q (total %d), want %q", title, res.Total, tc.title)
+				}
+			})
+		}
 	}
 }
 

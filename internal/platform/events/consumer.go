@@ -31,11 +31,23 @@ type ConsumerOptions struct {
 	AckWait time.Duration
 	// Logger receives failures and parked events; nil uses the bus's logger.
 	Logger *slog.Logger
+	// MaxBatch is how many events SubscribeBatch hands its handler at once, at most; default 64
+	// (the prefetch). Subscribe ignores it.
+	MaxBatch int
+	// BatchWait is how long SubscribeBatch waits for more events after the first before it
+	// handles what it has; default 5ms. Subscribe ignores it.
+	BatchWait time.Duration
 }
 
 // Handler processes one event inside tx. It returns an error to roll back and have the event
 // delivered again later.
 type Handler func(ctx context.Context, tx *db.Tx, ev Event) error
+
+// BatchHandler processes events, in stream order, inside one tx: a consumer whose work per event
+// has a fixed cost (a write that must reach the disk) pays it once per batch. It returns an error
+// to roll back the whole batch; the consumer then handles those events one at a time, each as a
+// batch of one, so a failing event is retried and parked alone.
+type BatchHandler func(ctx context.Context, tx *db.Tx, evs []Event) error
 
 // prefetch bounds the messages buffered in the client; kept small because handlers run one at a
 // time and a buffered message's AckWait is already running.
@@ -52,6 +64,7 @@ type Consumer struct {
 	d      *db.DB
 	o      ConsumerOptions
 	h      Handler
+	bh     BatchHandler // set by SubscribeBatch
 	log    *slog.Logger
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -65,6 +78,29 @@ type Consumer struct {
 // event is parked (see Parked). If the broker is unreachable, Subscribe returns a Consumer that
 // sets itself up once the broker is back. The consumer runs until Stop or until ctx is done.
 func Subscribe(ctx context.Context, b *Bus, d *db.DB, o ConsumerOptions, h Handler) (*Consumer, error) {
+	return start(ctx, b, d, o, h, nil)
+}
+
+// SubscribeBatch is Subscribe for a handler that takes several events at once: the events
+// already waiting when one arrives (up to o.MaxBatch, gathered for at most o.BatchWait) are
+// claimed, handled and recorded as processed in one transaction, then acknowledged. Duplicates
+// are left out of the batch. If the batch fails, its events are handled one at a time with the
+// retries and parking of Subscribe.
+func SubscribeBatch(ctx context.Context, b *Bus, d *db.DB, o ConsumerOptions, h BatchHandler) (*Consumer, error) {
+	if h == nil {
+		return nil, fmt.Errorf("events: consumer %s needs a handler", o.Name)
+	}
+	if o.MaxBatch <= 0 {
+		o.MaxBatch = prefetch
+	}
+	if o.BatchWait <= 0 {
+		o.BatchWait = 5 * time.Millisecond
+	}
+	one := func(ctx context.Context, tx *db.Tx, ev Event) error { return h(ctx, tx, []Event{ev}) }
+	return start(ctx, b, d, o, one, h)
+}
+
+func start(ctx context.Context, b *Bus, d *db.DB, o ConsumerOptions, h Handler, bh BatchHandler) (*Consumer, error) {
 	if o.Name == "" {
 		return nil, errors.New("events: consumer needs a name")
 	}
@@ -89,7 +125,7 @@ func Subscribe(ctx context.Context, b *Bus, d *db.DB, o ConsumerOptions, h Handl
 	if log == nil {
 		log = b.log
 	}
-	c := &Consumer{bus: b, d: d, o: o, h: h, log: log.With("consumer", o.Name), done: make(chan struct{})}
+	c := &Consumer{bus: b, d: d, o: o, h: h, bh: bh, log: log.With("consumer", o.Name), done: make(chan struct{})}
 	cons, err := c.setup(ctx)
 	if err != nil {
 		if b.nc.IsConnected() {
@@ -195,7 +231,25 @@ func (c *Consumer) run(ctx, handlerCtx context.Context, cons jetstream.Consumer)
 				sleep(ctx, time.Second)
 				break
 			}
-			c.handle(handlerCtx, msg)
+			if c.bh == nil {
+				c.handle(handlerCtx, msg)
+				continue
+			}
+			batch := []jetstream.Msg{msg}
+			until := time.Now().Add(c.o.BatchWait)
+			for len(batch) < c.o.MaxBatch {
+				wait := time.Until(until)
+				if wait <= 0 {
+					break
+				}
+				// A timeout ends the batch; a closed iterator shows again on the next Next.
+				m, err := it.Next(jetstream.NextMaxWait(wait))
+				if err != nil {
+					break
+				}
+				batch = append(batch, m)
+			}
+			c.handleBatch(handlerCtx, batch)
 		}
 	}
 }

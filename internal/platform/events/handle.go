@@ -112,7 +112,7 @@ func (c *Consumer) callHandler(ctx context.Context, tx *db.Tx, ev Event) (err er
 
 // keepAlive tells the broker the message is still being worked on, so a slow handler (or a
 // handler waiting for SQLite's writer) does not get the event redelivered meanwhile.
-func (c *Consumer) keepAlive(msg jetstream.Msg) (stop func()) {
+func (c *Consumer) keepAlive(msgs ...jetstream.Msg) (stop func()) {
 	done := make(chan struct{})
 	go func() {
 		t := time.NewTicker(c.o.AckWait / 3)
@@ -122,7 +122,9 @@ func (c *Consumer) keepAlive(msg jetstream.Msg) (stop func()) {
 			case <-done:
 				return
 			case <-t.C:
-				_ = msg.InProgress()
+				for _, msg := range msgs {
+					_ = msg.InProgress()
+				}
 			}
 		}
 	}()
