@@ -1,0 +1,155 @@
+package catalog
+
+import (
+	"context"
+	"errors"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/pasarhq/pasar/internal/platform/apperr"
+	"github.com/pasarhq/pasar/internal/platform/auth"
+	"github.com/pasarhq/pasar/internal/platform/auth/authtest"
+	"github.com/pasarhq/pasar/internal/platform/db"
+	"github.com/pasarhq/pasar/internal/platform/db/dbtest"
+	"github.com/pasarhq/pasar/internal/platform/httpx"
+)
+
+// TestContract runs one suite against the catalog in process (behind its cache, as served) and
+// against the HTTP client talking to a real server of the same handler: same answers, same
+// sentinels under errors.Is.
+func TestContract(t *testing.T) {
+	t.Parallel()
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		core := newCore(t, d)
+		cache := NewCache(core, CacheOptions{})
+		iss := authtest.New(t)
+		rt := httpx.NewRouter(nil)
+		NewHandler(cache, HandlerOptions{}).Routes(rt)
+		srv := httptest.NewServer(httpx.Middleware(auth.Middleware(iss.Verifier(), rt), httpx.Options{}))
+		t.Cleanup(srv.Close)
+		shapes := []struct {
+			name string
+			svc  Service
+			ctx  context.Context // staff, allowed to write
+		}{
+			{"core", cache, staff()},
+			{"client", NewClient(srv.URL, nil), auth.WithBearer(context.Background(), iss.Token(t, auth.Staff))},
+		}
+		for _, s := range shapes {
+			t.Run(s.name, func(t *testing.T) { contract(t, s.svc, s.ctx, s.name) })
+		}
+	})
+}
+
+// contract exercises svc; prefix keeps its slugs apart from another shape's on the same store.
+func contract(t *testing.T, svc Service, ctx context.Context, prefix string) {
+	root, err := svc.CreateCategory(ctx, Category{Slug: prefix + "-home", Name: "Home"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.CreateCategory(ctx, Category{Slug: prefix + "-kitchen", Name: "Kitchen", Parent: root.Slug}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.UpdateCategory(ctx, prefix+"-nope", Category{Name: "X"}); !errors.Is(err, ErrCategoryNotFound) {
+		t.Fatalf("update unknown category: %v", err)
+	}
+	p := sample(prefix+"-mug", "Acme", prefix+"-kitchen", 1200, 1500)
+	created, err := svc.CreateProduct(ctx, p)
+	if err != nil || created.ID == "" || created.Version != 1 {
+		t.Fatalf("create: %+v, %v", created, err)
+	}
+	bad := p
+	bad.Slug, bad.Title = prefix+"-bad", ""
+	if _, err := svc.CreateProduct(ctx, bad); apperr.KindOf(err) != apperr.InvalidInput || !hasField(err, "title") {
+		t.Fatalf("invalid product: %v", err)
+	}
+	got, err := svc.Product(ctx, created.Slug)
+	if err != nil || got.ID != created.ID || len(got.Variants) != 2 {
+		t.Fatalf("product by slug: %+v, %v", got, err)
+	}
+	if _, err := svc.Product(ctx, prefix+"-none"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("unknown product: %v", err)
+	}
+	page, err := svc.Products(ctx, Query{Category: root.Slug, Status: Active})
+	if err != nil || len(page.Items) != 1 || page.Items[0].ID != created.ID {
+		t.Fatalf("list under the root category: %+v, %v", page, err)
+	}
+	if _, err := svc.Products(ctx, Query{Status: Active, Cursor: "garbage"}); !errors.Is(err, ErrBadCursor) {
+		t.Fatalf("bad cursor: %v", err)
+	}
+	cats, err := svc.Categories(ctx)
+	if err != nil || !hasCategory(cats, root.Slug) {
+		t.Fatalf("categories: %+v, %v", cats, err)
+	}
+
+	created.Title = "Better mug"
+	upd, err := svc.UpdateProduct(ctx, created, created.Version)
+	if err != nil || upd.Version != 2 || upd.Title != "Better mug" {
+		t.Fatalf("update: %+v, %v", upd, err)
+	}
+	if _, err := svc.UpdateProduct(ctx, created, 1); !errors.Is(err, ErrStale) {
+		t.Fatalf("stale update: %v", err)
+	}
+	if err := svc.DeleteCategory(ctx, prefix+"-kitchen"); !errors.Is(err, ErrCategoryInUse) {
+		t.Fatalf("delete category in use: %v", err)
+	}
+	scan, err := svc.ScanProducts(ctx, "", 1000)
+	if err != nil || !scanned(scan, created.ID, 2) {
+		t.Fatalf("scan: %d items, %v", len(scan), err)
+	}
+
+	rep, err := svc.ImportProducts(ctx, strings.NewReader(
+		`{"title":"Imported","slug":"`+prefix+`-imp","status":"active","categories":["`+prefix+`-kitchen"],"variants":[{"sku":"`+prefix+`-IMP","price":{"amount":100,"currency":"USD"}}]}`+"\n"+
+			`{"title":""}`+"\n"), nil)
+	if err != nil || rep.Lines != 2 || rep.Created != 1 || rep.Rejected != 1 || len(rep.Rejections) != 1 {
+		t.Fatalf("import: %+v, %v", rep, err)
+	}
+
+	if err := svc.DeleteProduct(ctx, created.ID, 1); !errors.Is(err, ErrStale) {
+		t.Fatalf("stale delete: %v", err)
+	}
+	if err := svc.DeleteProduct(ctx, created.ID, upd.Version); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Product(ctx, created.ID); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("deleted product: %v", err)
+	}
+
+	// Writes need auth.CatalogWrite in both shapes.
+	if _, err := svc.CreateProduct(auth.WithBearer(context.Background(), ""), sample(prefix+"-x", "A", prefix+"-kitchen", 1)); err == nil ||
+		(apperr.KindOf(err) != apperr.Unauthenticated && apperr.KindOf(err) != apperr.Forbidden) {
+		t.Fatalf("anonymous write: %v", err)
+	}
+}
+
+func hasField(err error, field string) bool {
+	var e *apperr.Error
+	if !errors.As(err, &e) {
+		return false
+	}
+	for _, f := range e.Fields {
+		if f.Field == field {
+			return true
+		}
+	}
+	return false
+}
+
+func hasCategory(cats []Category, slug string) bool {
+	for _, c := range cats {
+		if c.Slug == slug || hasCategory(c.Children, slug) {
+			return true
+		}
+	}
+	return false
+}
+
+func scanned(items []ProductUpserted, id string, version int64) bool {
+	for _, p := range items {
+		if p.Product.ID == id {
+			return p.Product.Version == version
+		}
+	}
+	return false
+}
