@@ -57,7 +57,8 @@ func (w *WAF) Wrap(next http.Handler) http.Handler {
 		switch {
 		case score > 0 && w.mode == Detect:
 			w.logIncident(r, tx.ID(), "WAF detected", rules, score)
-		case score == 0 && len(rules) == 0 && key != "":
+		case key != "":
+			// Passed, and nothing was logged: the same request would pass again, silently.
 			w.seen.remember(key)
 		}
 		next.ServeHTTP(rw, r)

@@ -19,8 +19,10 @@ import (
 // TestVerdictKeyCoversWhatTheRulesRead fails if a rule file starts reading anything else.
 //
 // Only requests that carry no credentials (Cookie, Authorization) and no body are remembered:
-// public catalog reads, searches, pages and assets, which are what shoppers repeat. Flagged
-// requests are never remembered: each is evaluated, logged and given its own incident.
+// public catalog reads, searches, pages and assets, which are what shoppers repeat. Only
+// verdicts that let the request pass without a log line are remembered (a score under the
+// blocking threshold is such a pass): a refused request, or one detect mode logs, is evaluated
+// every time and gets its own incident.
 //
 // The set is bounded: two generations of at most max keys each; when the current one fills it
 // becomes the old one and the one before is dropped, and a key found in the old generation is

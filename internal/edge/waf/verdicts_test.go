@@ -1,7 +1,9 @@
 package waf
 
 import (
+	"bytes"
 	"io/fs"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -207,12 +209,29 @@ func TestRememberedVerdictsNeverPassAnAttack(t *testing.T) {
 			t.Errorf("attack %q is remembered as clean", a.name)
 		}
 	}
-	// A request the rules flag below the blocking threshold passes but is not remembered.
+	// A request scored under the threshold passes silently, so it is remembered.
 	warned := httptest.NewRequest("GET", "http://203.0.113.7/api/v1/products", nil)
 	if rec := serve(h, warned); rec.Code != http.StatusOK {
 		t.Fatalf("numeric host: %d", rec.Code)
 	}
-	if w.seen.passed(verdictKey(warned)) {
-		t.Error("a request with a rule match (numeric Host, 920350) was remembered")
+	if !w.seen.passed(verdictKey(warned)) {
+		t.Error("a request passed under the threshold (numeric Host, 920350) was not remembered")
+	}
+	// Detect mode logs what block would refuse: each such request is evaluated and logged.
+	var logs bytes.Buffer
+	d, err := New(Options{Mode: Detect, MaxBodyBytes: 1 << 20, Logger: slog.New(slog.NewJSONHandler(&logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	xss := func() *http.Request {
+		return request{method: "GET", target: "/api/v1/search?q=" + q("<script>alert(1)</script>")}.build()
+	}
+	for range 2 {
+		if rec := serve(d.Wrap(echo), xss()); rec.Code != http.StatusOK {
+			t.Fatalf("detect mode refused: %d", rec.Code)
+		}
+	}
+	if d.seen.passed(verdictKey(xss())) || strings.Count(logs.String(), "WAF detected") != 2 {
+		t.Errorf("detect mode: remembered %v, log %q: want each request evaluated and logged", d.seen.passed(verdictKey(xss())), logs.String())
 	}
 }
