@@ -47,6 +47,7 @@ type Orders interface {
 	Get(ctx context.Context, id string) (order.Order, error)
 	List(ctx context.Context, f order.Filter) ([]order.Order, error)
 	Ship(ctx context.Context, id, tracking string) (order.Order, error)
+	Deliver(ctx context.Context, id, note string) (order.Order, error)
 	Cancel(ctx context.Context, id, reason string) (order.Order, error)
 	Refund(ctx context.Context, id, reason string) (order.Order, error)
 }
@@ -143,6 +144,7 @@ func (h *Handler) Routes(r *httpx.Router) {
 	h.get(r, "/admin/orders", auth.OrdersRead, h.orderList)
 	h.get(r, "/admin/orders/{id}", auth.OrdersRead, h.orderDetail)
 	h.post(r, "/admin/orders/{id}/ship", auth.OrdersManage, "orders", h.orderShip)
+	h.post(r, "/admin/orders/{id}/deliver", auth.OrdersManage, "orders", h.orderDeliver)
 	h.post(r, "/admin/orders/{id}/cancel", auth.OrdersManage, "orders", h.orderCancel)
 	h.post(r, "/admin/orders/{id}/refund", auth.PaymentsRefund, "orders", h.orderRefund)
 

@@ -23,7 +23,7 @@ const (
 
 type dashboardPage struct {
 	OrdersToday int
-	Revenue     []moneyTotal // per currency: paid, shipped or delivered orders placed today
+	Revenue     []moneyTotal // per currency: today's orders not cancelled, refunded or still pending
 	Recent      []order.Order
 	LowStock    []inventory.Stock
 	Activity    []auth.AuditEntry
@@ -67,8 +67,8 @@ func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request) {
 	h.render(w, r, http.StatusOK, "dashboard", view{Title: "Dashboard", Nav: "dashboard", Page: d})
 }
 
-// today counts the orders created since midnight UTC and sums the revenue of those that were
-// paid (and not cancelled or refunded since).
+// today counts the orders created since midnight UTC and sums the revenue of those that went
+// through (placed, whether captured yet or not, and not cancelled or refunded since).
 func today(orders []order.Order, now time.Time) (count int, revenue []moneyTotal, partial bool) {
 	start := now.UTC().Truncate(24 * time.Hour)
 	sums := map[string]int64{}
@@ -78,7 +78,7 @@ func today(orders []order.Order, now time.Time) (count int, revenue []moneyTotal
 		}
 		count++
 		switch o.Status {
-		case order.Paid, order.Shipped, order.Delivered:
+		case order.Placed, order.Paid, order.Shipped, order.Delivered:
 			sums[o.Total.Currency] += o.Total.Amount
 		}
 	}

@@ -97,11 +97,16 @@ func TestOrders(t *testing.T) {
 	p = staff.post("/admin/orders/"+id+"/cancel", staff.with("/admin/orders/"+id, url.Values{"reason": {"too late"}}))
 	wantPage(t, "cancel shipped", p, http.StatusConflict, "not in a state that allows this")
 
+	p = staff.post("/admin/orders/"+id+"/deliver", staff.with("/admin/orders/"+id, url.Values{"note": {"signed for"}}))
+	if p.Status != http.StatusSeeOther {
+		t.Fatalf("deliver: %d %.2000s", p.Status, p.Body)
+	}
+	wantPage(t, "delivered", staff.get(p.Location), http.StatusOK, "Order marked delivered.", "shipped → delivered", "signed for")
 	p = admin.post("/admin/orders/"+id+"/refund", admin.with("/admin/orders/"+id, url.Values{"refund_reason": {"damaged"}}))
 	if p.Status != http.StatusSeeOther {
 		t.Fatalf("refund: %d %.2000s", p.Status, p.Body)
 	}
-	wantPage(t, "refunded", admin.get("/admin/orders/"+id), http.StatusOK, "shipped → refunded", "damaged")
+	wantPage(t, "refunded", admin.get("/admin/orders/"+id), http.StatusOK, "delivered → refunded", "damaged")
 	p = admin.post("/admin/orders/"+id2+"/cancel", admin.with("/admin/orders/"+id2, url.Values{"reason": {"customer asked"}}))
 	if p.Status != http.StatusSeeOther {
 		t.Fatalf("cancel: %d %.2000s", p.Status, p.Body)

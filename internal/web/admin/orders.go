@@ -33,8 +33,8 @@ func (h *Handler) orderList(w http.ResponseWriter, r *http.Request) {
 
 // orderPage is an order with what the signed-in person may do to it now.
 type orderPage struct {
-	Order                         order.Order
-	CanShip, CanCancel, CanRefund bool
+	Order                                     order.Order
+	CanShip, CanDeliver, CanCancel, CanRefund bool
 }
 
 func (h *Handler) orderDetail(w http.ResponseWriter, r *http.Request) {
@@ -49,9 +49,11 @@ func (h *Handler) showOrder(w http.ResponseWriter, r *http.Request, status int, 
 	}
 	p := auth.FromContext(r.Context())
 	pg := orderPage{Order: o,
-		CanShip:   p.Can(auth.OrdersManage) && order.CanMove(o.Status, order.Shipped),
-		CanCancel: p.Can(auth.OrdersManage) && o.Status != order.Pending && order.CanMove(o.Status, order.Cancelled),
-		CanRefund: p.Can(auth.OrdersManage) && p.Can(auth.PaymentsRefund) && order.CanMove(o.Status, order.Refunded),
+		// A placed order ships too when the shop captures payment at shipment (PASAR_CAPTURE).
+		CanShip:    p.Can(auth.OrdersManage) && (o.Status == order.Paid || o.Status == order.Placed),
+		CanDeliver: p.Can(auth.OrdersManage) && order.CanMove(o.Status, order.Delivered),
+		CanCancel:  p.Can(auth.OrdersManage) && o.Status != order.Pending && order.CanMove(o.Status, order.Cancelled),
+		CanRefund:  p.Can(auth.OrdersManage) && p.Can(auth.PaymentsRefund) && order.CanMove(o.Status, order.Refunded),
 	}
 	h.render(w, r, status, "order", view{Title: "Order " + o.Number, Nav: "orders", Form: f, Page: pg})
 }
@@ -76,6 +78,12 @@ func (h *Handler) orderAction(w http.ResponseWriter, r *http.Request, field, not
 func (h *Handler) orderShip(w http.ResponseWriter, r *http.Request) {
 	h.orderAction(w, r, "tracking_number", "shipped", func(id, t string) (order.Order, error) {
 		return h.o.Orders.Ship(r.Context(), id, t)
+	})
+}
+
+func (h *Handler) orderDeliver(w http.ResponseWriter, r *http.Request) {
+	h.orderAction(w, r, "note", "delivered", func(id, t string) (order.Order, error) {
+		return h.o.Orders.Deliver(r.Context(), id, t)
 	})
 }
 

@@ -123,7 +123,7 @@ func TestFormsRefuseMissingCSRF(t *testing.T) {
 	b := s.signedIn(t, s.admin)
 	for _, path := range []string{"/admin/products", "/admin/products/x", "/admin/products/x/status",
 		"/admin/categories", "/admin/categories/x", "/admin/categories/x/delete", "/admin/inventory",
-		"/admin/orders/x/ship", "/admin/orders/x/cancel", "/admin/orders/x/refund", "/admin/discounts",
+		"/admin/orders/x/ship", "/admin/orders/x/deliver", "/admin/orders/x/cancel", "/admin/orders/x/refund", "/admin/discounts",
 		"/admin/discounts/X/delete", "/admin/users/x"} {
 		for name, token := range map[string]string{"missing": "", "wrong": "not-the-token"} {
 			v := url.Values{"title": {"x"}, "code": {"X"}}

@@ -217,7 +217,7 @@ func done(w http.ResponseWriter, r *http.Request, to, notice string) {
 // cannot put arbitrary text on the page.
 var notices = map[string]string{
 	"created": "Saved.", "saved": "Saved.", "status": "Status changed.", "deleted": "Deleted.",
-	"adjusted": "Stock adjusted.", "shipped": "Order marked shipped.", "cancelled": "Order cancelled.",
+	"adjusted": "Stock adjusted.", "shipped": "Order marked shipped.", "delivered": "Order marked delivered.", "cancelled": "Order cancelled.",
 	"refunded": "Order refunded.", "signedout": "You are signed out.",
 }
 
