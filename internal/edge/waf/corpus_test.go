@@ -156,6 +156,7 @@ func TestExclusionsStayNarrow(t *testing.T) {
 	t.Parallel()
 	h := testWAF(t, Block, nil).Wrap(echo)
 	html := `{"description":"<p><img src=\"/media/mug.png\" alt=\"Blue mug\"></p>"}`
+	prose := `{"description":"Union-made in Portugal. 100% cotton; select your size below."}`
 	for _, tc := range []struct {
 		name, target, body string
 		wantBlocked        bool
@@ -166,6 +167,11 @@ func TestExclusionsStayNarrow(t *testing.T) {
 		{"event handler in an admin description", "/api/v1/admin/products", `{"description":"<img src=x onerror=alert(1)>"}`, true},
 		{"html in another admin field", "/api/v1/admin/products", `{"name":"<p><img src=\"/m.png\" alt=\"x\"></p>"}`, true},
 		{"html description outside admin", "/api/v1/checkout", html, true},
+		{"sql words in admin description prose", "/api/v1/admin/products", prose, false},
+		{"sql words in prose outside admin", "/api/v1/checkout", prose, true},
+		{"sql words in another admin field", "/api/v1/admin/products", `{"title":"100% cotton; select your size"}`, true},
+		{"sql injection in an admin description", "/api/v1/admin/products", `{"description":"x' UNION SELECT password FROM users--"}`, true},
+		{"stacked query in an admin description", "/api/v1/admin/products", `{"description":"1; DROP TABLE products; --"}`, true},
 		{"html description on a look-alike path", "/api/v1/admin/productsx", html, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
