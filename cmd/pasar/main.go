@@ -32,6 +32,7 @@ const usage = `pasar — an e-commerce platform in one binary
 
 Usage:
   pasar serve    [flags]   run the shop (every service in one process, or those --services names)
+  pasar gateway  [flags]   route requests to the services' replicas (PASAR_<SERVICE>_URL)
   pasar migrate  [flags]   apply database migrations and exit
   pasar search reindex     rebuild the search index from the catalog
   pasar seed --products N  add a deterministic demo catalog of N products
@@ -54,6 +55,8 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 	switch cmd {
 	case "serve":
 		err = serve(rest, getenv, stdout, stderr)
+	case "gateway":
+		err = gatewayCmd(rest, getenv, stdout, stderr)
 	case "migrate":
 		err = migrate(rest, getenv, stdout, stderr)
 	case "events":

@@ -155,6 +155,10 @@ func TestBadSettingStopsWithOneLine(t *testing.T) {
 		{"env", []string{"serve"}, map[string]string{"PASAR_SHUTDOWN_TIMEOUT": "forever"}, "PASAR_SHUTDOWN_TIMEOUT"},
 		{"unknown flag", []string{"serve", "--colour", "red"}, nil, "flag provided but not defined"},
 		{"unknown command", []string{"sell"}, nil, `unknown command "sell"`},
+		{"gateway without upstreams", []string{"gateway"}, nil, "no upstreams"},
+		{"gateway bad replica", []string{"gateway"}, map[string]string{"PASAR_CATALOG_URL": "catalog:8080"}, "want a URL"},
+		{"gateway balance", []string{"gateway", "--gateway-balance", "random"}, nil, "PASAR_GATEWAY_BALANCE"},
+		{"gateway routes file", []string{"gateway", "--gateway-routes", "/nonexistent/routes"}, nil, "/nonexistent/routes"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -3,6 +3,7 @@ package gateway_test
 import (
 	"encoding/json"
 	"log/slog"
+	"slices"
 	"strings"
 	"testing"
 
@@ -51,6 +52,12 @@ func TestTableCoversEveryRoute(t *testing.T) {
 	}
 	if len(documents)+1 != len(gateway.Services) { // and web, which has no API document
 		t.Errorf("the test knows %d services' documents, the gateway %d services", len(documents), len(gateway.Services))
+	}
+
+	for _, s := range config.ServiceNames {
+		if !slices.Contains(gateway.Services, s) {
+			t.Errorf("pasar serve --services knows %s, the gateway does not", s)
+		}
 	}
 
 	cfg := config.Default()

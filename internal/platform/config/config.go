@@ -60,6 +60,14 @@ type Config struct {
 	PaymentCallbackSecret string
 	TrustProxy            bool
 
+	// Gateway (internal/gateway): where the replicas are and how to spread requests over them.
+	GatewayRoutes         string
+	GatewayBalance        string
+	GatewayHealthInterval time.Duration
+	GatewayAttempts       int
+	GatewayIdleConns      int
+	WebURL                string
+
 	// Orders and notifications (internal/order, internal/notification).
 	Capture   string
 	SMTPURL   string
@@ -110,6 +118,11 @@ func Default() Config {
 		RateLimitAccount:      20,
 		RateLimitAccountBurst: 100,
 
+		GatewayBalance:        "round-robin",
+		GatewayHealthInterval: 2 * time.Second,
+		GatewayAttempts:       3,
+		GatewayIdleConns:      256,
+
 		Capture:  "immediate",
 		MailFrom: "Pasar <shop@localhost>",
 
@@ -123,10 +136,11 @@ func Default() Config {
 type Scope uint8
 
 // Scopes: storage settings matter to every command that opens the stores; server settings only
-// to serve.
+// to serve; gateway settings to `pasar gateway`, which opens no store.
 const (
 	Storage Scope = 1 << iota
 	Server
+	Gateway
 )
 
 // A Setting binds one field of Config to a flag and its environment twin.
@@ -140,20 +154,20 @@ type Setting struct {
 // Settings lists c's settings, bound to its fields.
 func (c *Config) Settings() []Setting {
 	return []Setting{
-		{"addr", "PASAR_ADDR", "address to serve HTTP on (host:port)", Server, false, (*stringValue)(&c.Addr)},
-		{"data", "PASAR_DATA", "folder for embedded data: SQLite files, the event store, the search index", Storage, false, (*stringValue)(&c.DataDir)},
+		{"addr", "PASAR_ADDR", "address to serve HTTP on (host:port)", Server | Gateway, false, (*stringValue)(&c.Addr)},
+		{"data", "PASAR_DATA", "folder for embedded data: SQLite files, the event store, the search index", Storage | Gateway, false, (*stringValue)(&c.DataDir)},
 		{"demo", "PASAR_DEMO", "fill an empty shop with a demo catalog", Server, false, (*boolValue)(&c.Demo)},
 		{"postgres-url", "PASAR_POSTGRES_URL", "PostgreSQL URL; when set, stores live there instead of SQLite", Storage, true, (*stringValue)(&c.PostgresURL)},
 		{"postgres-max-conns", "PASAR_POSTGRES_MAX_CONNS", "PostgreSQL connections per service", Storage, false, (*intValue)(&c.PostgresMaxConns)},
 		{"sqlite-sync", "PASAR_SQLITE_SYNC", "SQLite durability: normal (fsync at checkpoints) or full (fsync every commit)", Storage, false, (*stringValue)(&c.SQLiteSync)},
 		{"nats-url", "PASAR_NATS_URL", "external NATS server(s), comma separated; when empty an embedded server runs", Storage, true, (*stringValue)(&c.NATSURL)},
 		{"nats-listen", "PASAR_NATS_LISTEN", "client address of the embedded NATS server (port 0 picks a free one)", Server, false, (*stringValue)(&c.NATSListen)},
-		{"log-level", "PASAR_LOG_LEVEL", "debug, info, warn or error", Storage | Server, false, (*stringValue)(&c.LogLevel)},
-		{"log-format", "PASAR_LOG_FORMAT", "json or text", Storage | Server, false, (*stringValue)(&c.LogFormat)},
-		{"request-timeout", "PASAR_REQUEST_TIMEOUT", "longest time one request may take", Server, false, (*durationValue)(&c.RequestTimeout)},
-		{"shutdown-timeout", "PASAR_SHUTDOWN_TIMEOUT", "longest wait for in-flight requests on shutdown", Server, false, (*durationValue)(&c.ShutdownTimeout)},
-		{"max-body-bytes", "PASAR_MAX_BODY_BYTES", "largest request body accepted, in bytes", Server, false, (*int64Value)(&c.MaxBodyBytes)},
-		{"redis-url", "PASAR_REDIS_URL", "Redis URL; when set, browser sessions, carts and rate limits live there", Server, true, (*stringValue)(&c.RedisURL)},
+		{"log-level", "PASAR_LOG_LEVEL", "debug, info, warn or error", Storage | Server | Gateway, false, (*stringValue)(&c.LogLevel)},
+		{"log-format", "PASAR_LOG_FORMAT", "json or text", Storage | Server | Gateway, false, (*stringValue)(&c.LogFormat)},
+		{"request-timeout", "PASAR_REQUEST_TIMEOUT", "longest time one request may take", Server | Gateway, false, (*durationValue)(&c.RequestTimeout)},
+		{"shutdown-timeout", "PASAR_SHUTDOWN_TIMEOUT", "longest wait for in-flight requests on shutdown", Server | Gateway, false, (*durationValue)(&c.ShutdownTimeout)},
+		{"max-body-bytes", "PASAR_MAX_BODY_BYTES", "largest request body accepted, in bytes", Server | Gateway, false, (*int64Value)(&c.MaxBodyBytes)},
+		{"redis-url", "PASAR_REDIS_URL", "Redis URL; when set, browser sessions, carts and rate limits live there", Server | Gateway, true, (*stringValue)(&c.RedisURL)},
 		{"jwks-url", "PASAR_JWKS_URL", "identity's JWKS URL, for processes that verify access tokens without running identity", Server, false, (*stringValue)(&c.JWKSURL)},
 		{"argon2-memory", "PASAR_ARGON2_MEMORY", "argon2id memory per password hash, in KiB", Storage | Server, false, (*intValue)(&c.Argon2Memory)},
 		{"argon2-iterations", "PASAR_ARGON2_ITERATIONS", "argon2id passes over that memory", Storage | Server, false, (*intValue)(&c.Argon2Iterations)},
@@ -168,32 +182,38 @@ func (c *Config) Settings() []Setting {
 		{"shipping-methods", "PASAR_SHIPPING_METHODS", "shipping methods as JSON (see docs/PRICING.md); the first is the default", Server, false, (*stringValue)(&c.ShippingMethods)},
 		{"cart-ttl", "PASAR_CART_TTL", "how long a cart lives after its last change (Redis expiry, hourly sweep in SQL)", Server, false, (*durationValue)(&c.CartTTL)},
 
-		{"waf", "PASAR_WAF", "web application firewall (OWASP CRS): off, detect (log only) or block", Server, false, (*stringValue)(&c.WAF)},
-		{"tls-cert", "PASAR_TLS_CERT", "TLS certificate (PEM file, chain included); with --tls-key serves HTTPS", Server, false, (*stringValue)(&c.TLSCert)},
-		{"tls-key", "PASAR_TLS_KEY", "TLS private key (PEM file)", Server, false, (*stringValue)(&c.TLSKey)},
-		{"tls-self-signed", "PASAR_TLS_SELF_SIGNED", "serve HTTPS with a development certificate generated under the data folder", Server, false, (*boolValue)(&c.TLSSelfSigned)},
-		{"acme-domain", "PASAR_ACME_DOMAIN", "serve HTTPS with certificates from Let's Encrypt (ACME) for these domains, comma separated", Server, false, (*stringValue)(&c.ACMEDomain)},
-		{"acme-email", "PASAR_ACME_EMAIL", "contact address given to the ACME certificate authority", Server, false, (*stringValue)(&c.ACMEEmail)},
-		{"http-redirect-addr", "PASAR_HTTP_REDIRECT_ADDR", "address of a plain HTTP listener that redirects to HTTPS (e.g. :80)", Server, false, (*stringValue)(&c.HTTPRedirectAddr)},
-		{"rate-limit-client", "PASAR_RATE_LIMIT_CLIENT", "requests per second per client address (0: no limit)", Server, false, (*intValue)(&c.RateLimitClient)},
-		{"rate-limit-client-burst", "PASAR_RATE_LIMIT_CLIENT_BURST", "requests a client address may make at once before its rate applies", Server, false, (*intValue)(&c.RateLimitClientBurst)},
+		{"waf", "PASAR_WAF", "web application firewall (OWASP CRS): off, detect (log only) or block", Server | Gateway, false, (*stringValue)(&c.WAF)},
+		{"tls-cert", "PASAR_TLS_CERT", "TLS certificate (PEM file, chain included); with --tls-key serves HTTPS", Server | Gateway, false, (*stringValue)(&c.TLSCert)},
+		{"tls-key", "PASAR_TLS_KEY", "TLS private key (PEM file)", Server | Gateway, false, (*stringValue)(&c.TLSKey)},
+		{"tls-self-signed", "PASAR_TLS_SELF_SIGNED", "serve HTTPS with a development certificate generated under the data folder", Server | Gateway, false, (*boolValue)(&c.TLSSelfSigned)},
+		{"acme-domain", "PASAR_ACME_DOMAIN", "serve HTTPS with certificates from Let's Encrypt (ACME) for these domains, comma separated", Server | Gateway, false, (*stringValue)(&c.ACMEDomain)},
+		{"acme-email", "PASAR_ACME_EMAIL", "contact address given to the ACME certificate authority", Server | Gateway, false, (*stringValue)(&c.ACMEEmail)},
+		{"http-redirect-addr", "PASAR_HTTP_REDIRECT_ADDR", "address of a plain HTTP listener that redirects to HTTPS (e.g. :80)", Server | Gateway, false, (*stringValue)(&c.HTTPRedirectAddr)},
+		{"rate-limit-client", "PASAR_RATE_LIMIT_CLIENT", "requests per second per client address (0: no limit)", Server | Gateway, false, (*intValue)(&c.RateLimitClient)},
+		{"rate-limit-client-burst", "PASAR_RATE_LIMIT_CLIENT_BURST", "requests a client address may make at once before its rate applies", Server | Gateway, false, (*intValue)(&c.RateLimitClientBurst)},
 		{"rate-limit-account", "PASAR_RATE_LIMIT_ACCOUNT", "requests per second per signed-in account (0: no limit)", Server, false, (*intValue)(&c.RateLimitAccount)},
 		{"rate-limit-account-burst", "PASAR_RATE_LIMIT_ACCOUNT_BURST", "requests an account may make at once before its rate applies", Server, false, (*intValue)(&c.RateLimitAccountBurst)},
 		{"payment-callback-secret", "PASAR_PAYMENT_CALLBACK_SECRET", "HMAC key the test payment provider signs its callbacks with; callbacks are refused while it is empty", Server, true, (*stringValue)(&c.PaymentCallbackSecret)},
-		{"trust-proxy", "PASAR_TRUST_PROXY", "take client addresses from X-Forwarded-For (only behind a proxy or gateway that sets it)", Server, false, (*boolValue)(&c.TrustProxy)},
+		{"gateway-routes", "PASAR_GATEWAY_ROUTES", "file listing each service's replicas, a line each (docs/GATEWAY.md); PASAR_<SERVICE>_URL wins for a service it names", Gateway, false, (*stringValue)(&c.GatewayRoutes)},
+		{"gateway-balance", "PASAR_GATEWAY_BALANCE", "how the gateway spreads requests over a service's replicas: round-robin or least-conn", Gateway, false, (*stringValue)(&c.GatewayBalance)},
+		{"gateway-health-interval", "PASAR_GATEWAY_HEALTH_INTERVAL", "how often the gateway asks every replica's /readyz", Gateway, false, (*durationValue)(&c.GatewayHealthInterval)},
+		{"gateway-attempts", "PASAR_GATEWAY_ATTEMPTS", "replicas one request may be tried on (retries only where repeating is safe)", Gateway, false, (*intValue)(&c.GatewayAttempts)},
+		{"gateway-idle-conns", "PASAR_GATEWAY_IDLE_CONNS", "keep-alive connections the gateway keeps open to each replica", Gateway, false, (*intValue)(&c.GatewayIdleConns)},
+		{"web-url", "PASAR_WEB_URL", "base URL(s) of the process serving the HTML pages, for the gateway", Gateway, false, (*stringValue)(&c.WebURL)},
+		{"trust-proxy", "PASAR_TRUST_PROXY", "take client addresses from X-Forwarded-For (only behind a proxy or gateway that sets it)", Server | Gateway, false, (*boolValue)(&c.TrustProxy)},
 		{"capture", "PASAR_CAPTURE", "when payments are captured: immediate (at checkout) or shipment (when the order ships; checkout only authorizes)", Server, false, (*stringValue)(&c.Capture)},
 		{"smtp-url", "PASAR_SMTP_URL", "SMTP server for mail, e.g. smtp://user:pass@host:587 (STARTTLS) or smtps://host:465; empty writes each mail as an .eml file under <data>/mail", Server, true, (*stringValue)(&c.SMTPURL)},
 		{"mail-from", "PASAR_MAIL_FROM", "From address of the shop's mail", Server, false, (*stringValue)(&c.MailFrom)},
 		{"public-url", "PASAR_PUBLIC_URL", "the shop's address as shoppers reach it (e.g. https://shop.example.com), for links in mail; empty uses http://localhost:8080", Server, false, (*stringValue)(&c.PublicURL)},
 
 		{"services", "PASAR_SERVICES", "services this process runs, comma separated (" + strings.Join(ServiceNames, ", ") + "); empty: all of them", Server, false, (*stringValue)(&c.Services)},
-		{"identity-url", "PASAR_IDENTITY_URL", "identity's base URL, or a comma list of its replicas, when it runs elsewhere", Server, false, (*stringValue)(&c.IdentityURL)},
-		{"catalog-url", "PASAR_CATALOG_URL", "the catalog's base URL(s) when it runs elsewhere", Server, false, (*stringValue)(&c.CatalogURL)},
-		{"search-url", "PASAR_SEARCH_URL", "search's base URL(s) when it runs elsewhere", Server, false, (*stringValue)(&c.SearchURL)},
-		{"inventory-url", "PASAR_INVENTORY_URL", "the inventory's base URL(s) when it runs elsewhere", Server, false, (*stringValue)(&c.InventoryURL)},
-		{"cart-url", "PASAR_CART_URL", "the cart service's base URL(s) when it runs elsewhere", Server, false, (*stringValue)(&c.CartURL)},
-		{"payment-url", "PASAR_PAYMENT_URL", "the payment service's base URL(s) when it runs elsewhere", Server, false, (*stringValue)(&c.PaymentURL)},
-		{"order-url", "PASAR_ORDER_URL", "the order service's base URL(s) when it runs elsewhere", Server, false, (*stringValue)(&c.OrderURL)},
+		{"identity-url", "PASAR_IDENTITY_URL", "identity's base URL, or a comma list of its replicas, when it runs elsewhere (for the gateway: where it runs)", Server | Gateway, false, (*stringValue)(&c.IdentityURL)},
+		{"catalog-url", "PASAR_CATALOG_URL", "the catalog's base URL(s) when it runs elsewhere (for the gateway: where it runs)", Server | Gateway, false, (*stringValue)(&c.CatalogURL)},
+		{"search-url", "PASAR_SEARCH_URL", "search's base URL(s) when it runs elsewhere (for the gateway: where it runs)", Server | Gateway, false, (*stringValue)(&c.SearchURL)},
+		{"inventory-url", "PASAR_INVENTORY_URL", "the inventory's base URL(s) when it runs elsewhere (for the gateway: where it runs)", Server | Gateway, false, (*stringValue)(&c.InventoryURL)},
+		{"cart-url", "PASAR_CART_URL", "the cart service's base URL(s) when it runs elsewhere (for the gateway: where it runs)", Server | Gateway, false, (*stringValue)(&c.CartURL)},
+		{"payment-url", "PASAR_PAYMENT_URL", "the payment service's base URL(s) when it runs elsewhere (for the gateway: where it runs)", Server | Gateway, false, (*stringValue)(&c.PaymentURL)},
+		{"order-url", "PASAR_ORDER_URL", "the order service's base URL(s) when it runs elsewhere (for the gateway: where it runs)", Server | Gateway, false, (*stringValue)(&c.OrderURL)},
 		{"service-client-id", "PASAR_SERVICE_CLIENT_ID", "service client (registered in identity) this process calls other services as", Server, false, (*stringValue)(&c.ServiceClientID)},
 		{"service-client-secret", "PASAR_SERVICE_CLIENT_SECRET", "that service client's secret", Server, true, (*stringValue)(&c.ServiceClientSecret)},
 		{"service-timeout", "PASAR_SERVICE_TIMEOUT", "longest wait for one call to another service (each retry has its own)", Server, false, (*durationValue)(&c.ServiceTimeout)},
@@ -292,6 +312,12 @@ func (c *Config) validate(ss []Setting) error {
 		"rate-limit-client-burst":  func() error { return between(int64(c.RateLimitClientBurst), 1, 1_000_000) },
 		"rate-limit-account":       func() error { return between(int64(c.RateLimitAccount), 0, 1_000_000) },
 		"rate-limit-account-burst": func() error { return between(int64(c.RateLimitAccountBurst), 1, 1_000_000) },
+
+		"gateway-balance":         func() error { return oneOf(c.GatewayBalance, "round-robin", "least-conn") },
+		"gateway-health-interval": func() error { return positive(int64(c.GatewayHealthInterval)) },
+		"gateway-attempts":        func() error { return between(int64(c.GatewayAttempts), 1, 64) },
+		"gateway-idle-conns":      func() error { return between(int64(c.GatewayIdleConns), 1, 100_000) },
+		"web-url":                 func() error { return checkURLs(c.WebURL, "http", "https") },
 
 		"capture":    func() error { return oneOf(c.Capture, "immediate", "shipment") },
 		"smtp-url":   func() error { return checkURLs(c.SMTPURL, "smtp", "smtps") },

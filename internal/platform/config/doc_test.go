@@ -40,7 +40,7 @@ twin; a flag given on the command line wins over the environment. A bad value st
 at start with one line naming the setting. Secrets are masked when the configuration is logged.
 
 Scope: *storage* settings apply to every command that opens the stores (` + "`serve`, `migrate`, `seed`" + `,
-...); *server* settings only to ` + "`serve`" + `.
+...); *server* settings only to ` + "`serve`" + `; *gateway* settings to ` + "`gateway`" + `.
 
 | flag | environment | default | scope | meaning |
 |---|---|---|---|---|
@@ -59,6 +59,9 @@ Scope: *storage* settings apply to every command that opens the stores (` + "`se
 		}
 		if s.Scope&Server != 0 {
 			scopes = append(scopes, "server")
+		}
+		if s.Scope&Gateway != 0 {
+			scopes = append(scopes, "gateway")
 		}
 		usage := s.Usage
 		if s.Secret {
