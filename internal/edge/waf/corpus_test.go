@@ -121,6 +121,9 @@ var legitimate = []request{
 	{name: "admin description with image and link", method: "POST", target: "/api/v1/admin/products", contentType: jsonType,
 		body: `{"name":"Mug","description":"<h2>Stoneware mug</h2><p><img src=\"/media/mug.png\" alt=\"Blue mug, 350 ml\" width=\"400\"></p><p>See the <a href=\"https://example.com/care?lang=en&amp;v=2\" title=\"care guide\">care guide</a>. Dishwasher-safe; don't microwave it &gt; 2 min.</p><blockquote>Best mug I've owned</blockquote>"}`},
 	{name: "conditional get", method: "GET", target: "/api/v1/products/linen-shirt-blue", header: map[string]string{"If-None-Match": `W/"9f86d081"`}},
+	{name: "admin page product form with sql words in prose", method: "POST", target: "/admin/products/0190c3a2-7d1e-7c3b-9a55-3f0e2b9d4c11", contentType: formType,
+		body: "csrf_token=k1Zx9f&version=3&title=" + q("Rock 'n' Roll Tee") + "&description=" + q("<ul><li>Union-made in Portugal</li><li>100% organic cotton; select your size below</li></ul>") +
+			"&" + q("variants[0].sku") + "=TEE-M&" + q("variants[0].price.amount") + "=25.00"},
 }
 
 func TestAttackCorpusIsBlocked(t *testing.T) {

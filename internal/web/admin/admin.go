@@ -74,7 +74,7 @@ type Identity interface {
 var (
 	_ Catalog   = catalog.Service(nil)
 	_ Inventory = inventory.Service(nil)
-	_ Orders    = (*order.Core)(nil)
+	_ Orders    = order.Service(nil)
 	_ Discounts = (*cart.Discounts)(nil)
 	_ Identity  = identity.Service(nil)
 )
