@@ -132,10 +132,12 @@ func (a *App) openBus(ctx context.Context) error {
 		a.log.Info("embedded NATS started", "url", url)
 	}
 	bus, err := events.Connect(ctx, events.BusOptions{
-		URL:        url,
-		Name:       "pasar",
-		Logger:     a.log,
-		Registerer: a.registry,
+		URL:           url,
+		Stream:        a.cfg.NATSStream,
+		SubjectPrefix: a.cfg.NATSPrefix,
+		Name:          "pasar",
+		Logger:        a.log,
+		Registerer:    a.registry,
 	})
 	if err != nil {
 		return fmt.Errorf("event bus at %s: %w", config.Mask(url), err)

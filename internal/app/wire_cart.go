@@ -52,7 +52,7 @@ func (a *App) wireCart(ctx context.Context, stock cart.Stock) (*cart.Core, error
 		rdb := redis.NewClient(opt)
 		a.addCheck("cart-redis", func(ctx context.Context) error { return rdb.Ping(ctx).Err() })
 		a.closers = append(a.closers, rdb.Close)
-		carts = cart.NewRedisStore(rdb, "pasar:", a.cfg.CartTTL)
+		carts = cart.NewRedisStore(rdb, a.cfg.RedisPrefix, a.cfg.CartTTL)
 		log.Info("carts live in Redis", "ttl", a.cfg.CartTTL)
 	}
 	o := cart.Options{Catalog: index, Stock: stock, Discounts: cart.NewDiscounts(st.DB), Pricing: calc,

@@ -40,7 +40,7 @@ func (a *App) wireIdentity(ctx context.Context) (*identity.Core, error) {
 			<-a.bgCtx.Done()
 			rdb.Close()
 		}()
-		o.Sessions = identity.RedisSessions(rdb, "pasar:")
+		o.Sessions = identity.RedisSessions(rdb, a.cfg.RedisPrefix)
 	}
 	core, err := identity.New(ctx, st.DB, st.Outbox, o)
 	if err != nil {

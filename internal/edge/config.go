@@ -17,6 +17,7 @@ func OptionsFrom(cfg config.Config, log *slog.Logger) Options {
 		ClientRate:   ratelimit.Rate{PerSecond: float64(cfg.RateLimitClient), Burst: cfg.RateLimitClientBurst},
 		AccountRate:  ratelimit.Rate{PerSecond: float64(cfg.RateLimitAccount), Burst: cfg.RateLimitAccountBurst},
 		RedisURL:     cfg.RedisURL,
+		RedisPrefix:  cfg.RedisPrefix + "ratelimit:",
 		Logger:       log,
 	}
 }

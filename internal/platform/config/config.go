@@ -25,6 +25,9 @@ type Config struct {
 	SQLiteSync       string
 	NATSURL          string
 	NATSListen       string
+	NATSStream       string
+	NATSPrefix       string
+	RedisPrefix      string
 	LogLevel         string
 	LogFormat        string
 	RequestTimeout   time.Duration
@@ -99,6 +102,9 @@ func Default() Config {
 		PostgresMaxConns: 8,
 		SQLiteSync:       "normal",
 		NATSListen:       "127.0.0.1:0",
+		NATSStream:       "PASAR",
+		NATSPrefix:       "pasar",
+		RedisPrefix:      "pasar:",
 		LogLevel:         "info",
 		LogFormat:        "json",
 		RequestTimeout:   30 * time.Second,
@@ -161,6 +167,8 @@ func (c *Config) Settings() []Setting {
 		{"postgres-max-conns", "PASAR_POSTGRES_MAX_CONNS", "PostgreSQL connections per service", Storage, false, (*intValue)(&c.PostgresMaxConns)},
 		{"sqlite-sync", "PASAR_SQLITE_SYNC", "SQLite durability: normal (fsync at checkpoints) or full (fsync every commit)", Storage, false, (*stringValue)(&c.SQLiteSync)},
 		{"nats-url", "PASAR_NATS_URL", "external NATS server(s), comma separated; when empty an embedded server runs", Storage, true, (*stringValue)(&c.NATSURL)},
+		{"nats-stream", "PASAR_NATS_STREAM", "JetStream stream that holds the shop's events; shops sharing a NATS server each need their own", Storage, false, (*stringValue)(&c.NATSStream)},
+		{"nats-subject-prefix", "PASAR_NATS_SUBJECT_PREFIX", "first token of every event subject (prefix.type); shops sharing a NATS server each need their own", Storage, false, (*stringValue)(&c.NATSPrefix)},
 		{"nats-listen", "PASAR_NATS_LISTEN", "client address of the embedded NATS server (port 0 picks a free one)", Server, false, (*stringValue)(&c.NATSListen)},
 		{"log-level", "PASAR_LOG_LEVEL", "debug, info, warn or error", Storage | Server | Gateway, false, (*stringValue)(&c.LogLevel)},
 		{"log-format", "PASAR_LOG_FORMAT", "json or text", Storage | Server | Gateway, false, (*stringValue)(&c.LogFormat)},
@@ -168,6 +176,7 @@ func (c *Config) Settings() []Setting {
 		{"shutdown-timeout", "PASAR_SHUTDOWN_TIMEOUT", "longest wait for in-flight requests on shutdown", Server | Gateway, false, (*durationValue)(&c.ShutdownTimeout)},
 		{"max-body-bytes", "PASAR_MAX_BODY_BYTES", "largest request body accepted, in bytes", Server | Gateway, false, (*int64Value)(&c.MaxBodyBytes)},
 		{"redis-url", "PASAR_REDIS_URL", "Redis URL; when set, browser sessions, carts and rate limits live there", Server | Gateway, true, (*stringValue)(&c.RedisURL)},
+		{"redis-prefix", "PASAR_REDIS_PREFIX", "prefix of every Redis key (carts, sessions, rate limits); shops sharing a Redis each need their own", Server | Gateway, false, (*stringValue)(&c.RedisPrefix)},
 		{"jwks-url", "PASAR_JWKS_URL", "identity's JWKS URL, for processes that verify access tokens without running identity", Server, false, (*stringValue)(&c.JWKSURL)},
 		{"argon2-memory", "PASAR_ARGON2_MEMORY", "argon2id memory per password hash, in KiB", Storage | Server, false, (*intValue)(&c.Argon2Memory)},
 		{"argon2-iterations", "PASAR_ARGON2_ITERATIONS", "argon2id passes over that memory", Storage | Server, false, (*intValue)(&c.Argon2Iterations)},
@@ -270,23 +279,26 @@ func settingError(s Setting, v string, err error) error {
 
 func (c *Config) validate(ss []Setting) error {
 	checks := map[string]func() error{
-		"addr":               func() error { return checkAddr(c.Addr) },
-		"data":               func() error { return nonEmpty(c.DataDir) },
-		"postgres-url":       func() error { return checkURLs(c.PostgresURL, "postgres", "postgresql") },
-		"postgres-max-conns": func() error { return positive(int64(c.PostgresMaxConns)) },
-		"sqlite-sync":        func() error { return oneOf(c.SQLiteSync, "normal", "full") },
-		"nats-url":           func() error { return checkURLs(c.NATSURL, "nats", "tls", "ws", "wss") },
-		"nats-listen":        func() error { return checkAddr(c.NATSListen) },
-		"log-level":          func() error { return oneOf(c.LogLevel, "debug", "info", "warn", "error") },
-		"log-format":         func() error { return oneOf(c.LogFormat, "json", "text") },
-		"request-timeout":    func() error { return positive(int64(c.RequestTimeout)) },
-		"shutdown-timeout":   func() error { return positive(int64(c.ShutdownTimeout)) },
-		"max-body-bytes":     func() error { return positive(c.MaxBodyBytes) },
-		"redis-url":          func() error { return checkURLs(c.RedisURL, "redis", "rediss") },
-		"jwks-url":           func() error { return checkURLs(c.JWKSURL, "http", "https") },
-		"argon2-memory":      func() error { return between(int64(c.Argon2Memory), 8*int64(c.Argon2Threads), 4<<20) },
-		"argon2-iterations":  func() error { return between(int64(c.Argon2Iterations), 1, 100) },
-		"argon2-threads":     func() error { return between(int64(c.Argon2Threads), 1, 255) },
+		"addr":                func() error { return checkAddr(c.Addr) },
+		"data":                func() error { return nonEmpty(c.DataDir) },
+		"postgres-url":        func() error { return checkURLs(c.PostgresURL, "postgres", "postgresql") },
+		"postgres-max-conns":  func() error { return positive(int64(c.PostgresMaxConns)) },
+		"sqlite-sync":         func() error { return oneOf(c.SQLiteSync, "normal", "full") },
+		"nats-url":            func() error { return checkURLs(c.NATSURL, "nats", "tls", "ws", "wss") },
+		"nats-listen":         func() error { return checkAddr(c.NATSListen) },
+		"nats-stream":         func() error { return natsName(c.NATSStream, false) },
+		"nats-subject-prefix": func() error { return natsName(c.NATSPrefix, true) },
+		"redis-prefix":        func() error { return nonEmpty(c.RedisPrefix) },
+		"log-level":           func() error { return oneOf(c.LogLevel, "debug", "info", "warn", "error") },
+		"log-format":          func() error { return oneOf(c.LogFormat, "json", "text") },
+		"request-timeout":     func() error { return positive(int64(c.RequestTimeout)) },
+		"shutdown-timeout":    func() error { return positive(int64(c.ShutdownTimeout)) },
+		"max-body-bytes":      func() error { return positive(c.MaxBodyBytes) },
+		"redis-url":           func() error { return checkURLs(c.RedisURL, "redis", "rediss") },
+		"jwks-url":            func() error { return checkURLs(c.JWKSURL, "http", "https") },
+		"argon2-memory":       func() error { return between(int64(c.Argon2Memory), 8*int64(c.Argon2Threads), 4<<20) },
+		"argon2-iterations":   func() error { return between(int64(c.Argon2Iterations), 1, 100) },
+		"argon2-threads":      func() error { return between(int64(c.Argon2Threads), 1, 255) },
 		"access-token-ttl": func() error {
 			if c.AccessTokenTTL < time.Minute || c.AccessTokenTTL > time.Hour {
 				return errors.New("must be from 1m to 1h")
@@ -432,6 +444,21 @@ func oneOf(v string, allowed ...string) error {
 		}
 	}
 	return fmt.Errorf("must be one of %s", strings.Join(allowed, ", "))
+}
+
+// natsName checks a stream name, or a subject prefix (which may hold dots between tokens): no
+// wildcards, spaces or other characters NATS gives a meaning to.
+func natsName(v string, dots bool) error {
+	if v == "" || v[0] == '.' || v[len(v)-1] == '.' || strings.Contains(v, "..") {
+		return errors.New("must be letters, digits, - or _" + map[bool]string{true: ", tokens separated by single dots", false: ""}[dots])
+	}
+	for _, r := range v {
+		ok := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || dots && r == '.'
+		if !ok {
+			return fmt.Errorf("character %q is not allowed", r)
+		}
+	}
+	return nil
 }
 
 func nonEmpty(v string) error {
