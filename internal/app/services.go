@@ -9,6 +9,7 @@ import (
 	"github.com/pasarhq/pasar/internal/catalog"
 	"github.com/pasarhq/pasar/internal/identity"
 	"github.com/pasarhq/pasar/internal/inventory"
+	"github.com/pasarhq/pasar/internal/notification"
 	"github.com/pasarhq/pasar/internal/order"
 	"github.com/pasarhq/pasar/internal/payment"
 	"github.com/pasarhq/pasar/internal/search"
@@ -28,7 +29,8 @@ var services = []serviceSpec{
 	{name: "inventory", migrations: inventory.Migrations},
 	{name: "cart", migrations: cart.Migrations}, // carts (unless in Redis), the catalog's variants by SKU, discount codes
 	{name: "payment", migrations: payment.Migrations},
-	{name: "order", migrations: order.Migrations}, // orders, their history and checkout idempotency keys
+	{name: "order", migrations: order.Migrations},               // orders, their history and checkout idempotency keys
+	{name: "notification", migrations: notification.Migrations}, // mails sent, webhook endpoints, deliveries and attempts
 }
 
 // wireServices builds the services this process runs (PASAR_SERVICES; all of them when empty)
@@ -97,6 +99,12 @@ func (a *App) wireServices(ctx context.Context) error {
 		carts, cartCore = core, core
 	} else if url := a.cfg.CartURL; url != "" {
 		carts = cart.NewClient(url, nil, a.clientOptions()...).WithServiceToken(a.serviceToken)
+	}
+	// Notifications call no service: events bring everything they send.
+	if a.cfg.RunsService("notification") {
+		if err := a.wireNotification(ctx); err != nil {
+			return err
+		}
 	}
 	if !a.cfg.RunsService("order") {
 		return nil

@@ -92,7 +92,6 @@ func identityOptions(cfg config.Config, log *slog.Logger) identity.Options {
 			Threads: uint8(cfg.Argon2Threads)},
 		AccessTTL:  cfg.AccessTokenTTL,
 		SessionTTL: cfg.SessionTTL,
-		LogMail:    true, // no mailer yet: reset links go to the log
 		KeySecret:  cfg.SigningKeySecret,
 		Log:        log,
 	}

@@ -19,7 +19,7 @@ type Route struct {
 // Services are the services the gateway knows, in the order its status and docs list them.
 // "web" is whatever serves the HTML pages; it takes every path outside /api no other route
 // covers.
-var Services = []string{"identity", "catalog", "search", "inventory", "cart", "order", "payment", "web"}
+var Services = []string{"identity", "catalog", "search", "inventory", "cart", "order", "payment", "notification", "web"}
 
 // Table is the one place that says which service answers which paths. It follows the routes the
 // services register (each service's openapi.json); TestTableCoversEveryRoute fails when a route
@@ -56,6 +56,8 @@ var Table = []Route{
 
 	{Prefix: "/api/v1/payments", Service: "payment"},
 	{Prefix: "/api/v1/admin/payments", Service: "payment"},
+
+	{Prefix: "/api/v1/admin/webhooks", Service: "notification"},
 }
 
 // Lookup returns the route with the longest prefix that covers path.

@@ -13,6 +13,7 @@ import (
 	"github.com/pasarhq/pasar/internal/gateway"
 	"github.com/pasarhq/pasar/internal/identity"
 	"github.com/pasarhq/pasar/internal/inventory"
+	"github.com/pasarhq/pasar/internal/notification"
 	"github.com/pasarhq/pasar/internal/order"
 	"github.com/pasarhq/pasar/internal/payment"
 	"github.com/pasarhq/pasar/internal/platform/config"
@@ -21,13 +22,14 @@ import (
 
 // documents are the services' OpenAPI documents: who owns which path.
 var documents = map[string][]byte{
-	"identity":  identity.OpenAPI,
-	"catalog":   catalog.OpenAPI,
-	"search":    search.OpenAPI,
-	"inventory": inventory.OpenAPI,
-	"cart":      cart.OpenAPI,
-	"order":     order.OpenAPI,
-	"payment":   payment.OpenAPI,
+	"identity":     identity.OpenAPI,
+	"catalog":      catalog.OpenAPI,
+	"search":       search.OpenAPI,
+	"inventory":    inventory.OpenAPI,
+	"cart":         cart.OpenAPI,
+	"order":        order.OpenAPI,
+	"payment":      payment.OpenAPI,
+	"notification": notification.OpenAPI,
 }
 
 // operations are the process's own endpoints; every gateway and replica answers its own.

@@ -8,9 +8,12 @@ import (
 	"github.com/pasarhq/pasar/internal/platform/db"
 )
 
-// PasswordResetRequested is the payload of the user.password_reset_requested event; the
-// notification service mails Token to Email. Until it exists, the event is only logged by the
-// relay, so operators can hand the link over by hand in development.
+// EventPasswordResetRequested carries a reset token to the notification service, which mails
+// the link to the account's address.
+const EventPasswordResetRequested = "user.password_reset_requested"
+
+// PasswordResetRequested is the payload of EventPasswordResetRequested; the notification
+// service mails Token to Email.
 type PasswordResetRequested struct {
 	UserID    string `json:"user_id"`
 	Email     string `json:"email"`
@@ -53,7 +56,7 @@ func (c *Core) RequestPasswordReset(ctx context.Context, email string) error {
 			tokenHash(token), u.ID, expires.UnixMilli(), now.UnixMilli()); err != nil {
 			return err
 		}
-		_, err := c.outbox.Add(ctx, tx, "user.password_reset_requested", 1, PasswordResetRequested{
+		_, err := c.outbox.Add(ctx, tx, EventPasswordResetRequested, 1, PasswordResetRequested{
 			UserID: u.ID, Email: u.Email, Token: token, ExpiresAt: expires.Unix()})
 		if c.opts.LogMail {
 			tx.AfterCommit(func() {

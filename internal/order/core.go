@@ -142,6 +142,10 @@ func (c *Core) advance(ctx context.Context, o *Order, set func(tx *db.Tx) error,
 	}
 	now := c.o.Now().UTC().Truncate(time.Millisecond)
 	actor := actorOf(ctx)
+	captured := o.Status == Paid || o.Status == Shipped || o.Status == Delivered
+	for _, st := range steps {
+		captured = captured || st.To == Paid
+	}
 	err := c.d.InTx(ctx, func(tx *db.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE orders SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4`,
 			from, ms(now), o.ID, o.Status)
@@ -167,7 +171,7 @@ func (c *Core) advance(ctx context.Context, o *Order, set func(tx *db.Tx) error,
 			}
 			if _, err := c.out.Add(ctx, tx, EventPrefix+string(steps[i].To), 1, OrderEvent{OrderID: o.ID, Number: o.Number,
 				Status: steps[i].To, From: steps[i].From, Email: o.Email, CustomerID: o.CustomerID, Total: o.Total,
-				Tracking: o.TrackingNumber}); err != nil {
+				Tracking: o.TrackingNumber, Captured: captured}); err != nil {
 				return err
 			}
 		}

@@ -133,6 +133,9 @@ type OrderEvent struct {
 	CustomerID string `json:"customer_id,omitempty"`
 	Total      Money  `json:"total"`
 	Tracking   string `json:"tracking_number,omitempty"`
+	// Captured says the payment had been captured when the event was published: with capture
+	// at checkout even order.placed says so, as placed and paid are committed together.
+	Captured bool `json:"captured"`
 }
 
 // Errors the order service returns.

@@ -26,6 +26,7 @@ const (
 	UsersManage    Permission = "users:manage"
 	AuditRead      Permission = "audit:read"
 	AdminAccess    Permission = "admin:access"
+	WebhooksManage Permission = "webhooks:manage"
 )
 
 // Role is a named set of permissions given to a user.
@@ -43,7 +44,7 @@ var rolePermissions = map[Role][]Permission{
 	Customer: nil,
 	Staff:    {AdminAccess, CatalogWrite, InventoryWrite, OrdersRead, OrdersManage},
 	Admin: {AdminAccess, CatalogWrite, InventoryWrite, OrdersRead, OrdersManage, PaymentsRefund,
-		UsersManage, AuditRead},
+		UsersManage, AuditRead, WebhooksManage},
 }
 
 // ValidRole reports whether r is a known role.

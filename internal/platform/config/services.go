@@ -11,7 +11,7 @@ import (
 )
 
 // ServiceNames are the services `pasar serve --services` can run, in start order.
-var ServiceNames = []string{"identity", "catalog", "search", "inventory", "cart", "payment", "order"}
+var ServiceNames = []string{"identity", "catalog", "search", "inventory", "cart", "payment", "order", "notification"}
 
 // ParseServices returns the services of a --services list, or nil for an empty one (every
 // service: the all-in-one shape). Unknown and repeated names are errors.

@@ -1,0 +1,57 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+
+	"github.com/pasarhq/pasar/internal/notification"
+	"github.com/pasarhq/pasar/internal/platform/config"
+)
+
+// mailDir is where mail goes when no SMTP server is configured.
+func mailDir(cfg config.Config) string { return filepath.Join(cfg.DataDir, "mail") }
+
+// wireNotification opens the notification store, mails shoppers from order and identity events
+// (over PASAR_SMTP_URL, or into <data>/mail as .eml files), queues and sends merchant webhooks,
+// and serves the webhook admin API.
+func (a *App) wireNotification(ctx context.Context) error {
+	st, err := a.OpenStore(ctx, "notification", notification.Migrations)
+	if err != nil {
+		return err
+	}
+	log := a.log.With("service", "notification")
+	var mailer notification.Mailer = notification.FileMailer{Dir: mailDir(a.cfg)}
+	if a.cfg.SMTPURL != "" {
+		m, err := notification.NewSMTPMailer(a.cfg.SMTPURL, nil)
+		if err != nil {
+			return fmt.Errorf("notification: %w", err)
+		}
+		mailer = m
+	} else {
+		log.Info("no SMTP server configured: mail is written to the mail log folder", "dir", mailDir(a.cfg))
+	}
+	svc, err := notification.New(st.DB, notification.Options{Mailer: mailer, From: a.cfg.MailFrom,
+		PublicURL: a.cfg.PublicURL, Logger: log})
+	if err != nil {
+		return fmt.Errorf("notification: %w", err)
+	}
+	mc, err := svc.SubscribeMail(ctx, a.bus)
+	if err != nil {
+		return fmt.Errorf("notification mail consumer: %w", err)
+	}
+	a.consumers = append(a.consumers, mc)
+	wc, err := svc.SubscribeWebhooks(ctx, a.bus)
+	if err != nil {
+		return fmt.Errorf("notification webhook consumer: %w", err)
+	}
+	a.consumers = append(a.consumers, wc)
+	a.bg.Add(1)
+	go func() {
+		defer a.bg.Done()
+		svc.RunWorker(a.bgCtx)
+	}()
+	svc.Routes(a.router)
+	a.openapi = append(a.openapi, notification.OpenAPI)
+	return nil
+}
