@@ -28,6 +28,9 @@ type dashboardPage struct {
 	LowStock    []inventory.Stock
 	Activity    []auth.AuditEntry
 	Partial     bool // today's orders were more than the dashboard reads
+	// Unavailable names the panels whose service did not answer: the rest of the dashboard
+	// is still worth showing when one service is down.
+	Unavailable []string
 }
 
 type moneyTotal struct {
@@ -42,29 +45,32 @@ func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request) {
 	if p.Can(auth.OrdersRead) {
 		orders, err := h.o.Orders.List(ctx, order.Filter{Limit: dashboardOrders})
 		if err != nil {
-			h.fail(w, r, err)
-			return
+			h.unavailable(r, &d, "orders", err)
+		} else {
+			d.OrdersToday, d.Revenue, d.Partial = today(orders, h.o.Now())
+			d.Recent = orders[:min(5, len(orders))]
 		}
-		d.OrdersToday, d.Revenue, d.Partial = today(orders, h.o.Now())
-		d.Recent = orders[:min(5, len(orders))]
 	}
 	if p.Can(auth.InventoryWrite) && p.Can(auth.CatalogWrite) {
 		low, err := h.lowStock(r)
 		if err != nil {
-			h.fail(w, r, err)
-			return
+			h.unavailable(r, &d, "stock", err)
 		}
 		d.LowStock = low
 	}
 	if p.Can(auth.AuditRead) {
 		page, err := h.o.Identity.ListAudit(ctx, identity.AuditFilter{Limit: 10})
 		if err != nil {
-			h.fail(w, r, err)
-			return
+			h.unavailable(r, &d, "recent activity", err)
 		}
 		d.Activity = page.Entries
 	}
 	h.render(w, r, http.StatusOK, "dashboard", view{Title: "Dashboard", Nav: "dashboard", Page: d})
+}
+
+func (h *Handler) unavailable(r *http.Request, d *dashboardPage, panel string, err error) {
+	h.o.Logger.Error("dashboard panel", "panel", panel, "path", r.URL.Path, "err", err)
+	d.Unavailable = append(d.Unavailable, panel)
 }
 
 // today counts the orders created since midnight UTC and sums the revenue of those that went

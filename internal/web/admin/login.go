@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"net/http"
+	"strings"
 
 	"github.com/pasarhq/pasar/internal/identity"
 	"github.com/pasarhq/pasar/internal/platform/apperr"
@@ -31,7 +32,7 @@ func (h *Handler) loginForm(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) showLogin(w http.ResponseWriter, r *http.Request, status int, f *form) {
 	token := randomToken()
 	http.SetCookie(w, &http.Cookie{Name: loginCookie, Value: token, Path: "/admin/login", HttpOnly: true,
-		Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode, MaxAge: 3600})
+		Secure: overTLS(r), SameSite: http.SameSiteStrictMode, MaxAge: 3600})
 	next := r.URL.Query().Get("next")
 	if f.Get("next") != "" {
 		next = f.Get("next")
@@ -101,6 +102,13 @@ func (h *Handler) logout(w http.ResponseWriter, r *http.Request) {
 	}
 	identity.ClearSessionCookie(w, r)
 	http.Redirect(w, r, "/admin/login?done=signedout", http.StatusSeeOther)
+}
+
+// overTLS reports whether the browser came over HTTPS, directly or through a proxy that ended
+// TLS and said so, as identity decides for the session cookie (a lying client only makes its own
+// cookie stricter).
+func overTLS(r *http.Request) bool {
+	return r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https")
 }
 
 func randomToken() string {
