@@ -170,3 +170,42 @@ func TestTableFollowsWrites(t *testing.T) {
 	defer x.Close()
 	check(x, []string{"p6", "p5", "p1", "p2", "p3"}, "Fjell:2 Stride:2 Novatek:1")
 }
+
+// TestTableCompacts checks rows keep their own values when many rewrites make the table compact
+// its value arena, and that the arena then holds only live rows' values.
+func TestTableCompacts(t *testing.T) {
+	t.Parallel()
+	tab := newTable()
+	const products, rewrites = 50, 120
+	for round := range rewrites {
+		for p := range products {
+			id := fmt.Sprintf("p%d", p)
+			tab.set(id, rowDoc{RID: tab.reserve(id), Values: []string{
+				fmt.Sprintf("b%d", p), fmt.Sprintf("cround-%d", round), fmt.Sprintf("aid=%d-%d", p, round),
+			}})
+		}
+		if round%7 == 0 { // the last round too
+			tab.remove("p3")
+		}
+	}
+	if tab.stale > len(tab.arena)/2+4096 {
+		t.Errorf("arena of %d holds %d stale values: never compacted", len(tab.arena), tab.stale)
+	}
+	if _, ok := tab.pos["p3"]; ok {
+		t.Error("p3 was removed last but has a row")
+	}
+	for p := range products {
+		if p == 3 {
+			continue
+		}
+		r := tab.rows[tab.pos[fmt.Sprintf("p%d", p)]]
+		var got []string
+		for _, v := range r.vals {
+			got = append(got, tab.values[v])
+		}
+		want := []string{fmt.Sprintf("b%d", p), fmt.Sprintf("cround-%d", rewrites-1), fmt.Sprintf("aid=%d-%d", p, rewrites-1)}
+		if !slices.Equal(got, want) {
+			t.Errorf("p%d values %v, want %v", p, got, want)
+		}
+	}
+}
