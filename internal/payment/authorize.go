@@ -10,6 +10,18 @@ import (
 
 // Authorize holds the intent's amount on card.
 func (c *Core) Authorize(ctx context.Context, id string, card Card) (Intent, error) {
+	return c.authorize(ctx, id, card, false)
+}
+
+// Charge authorizes the intent's amount on card and captures all of it, recording both steps in
+// one transaction.
+func (c *Core) Charge(ctx context.Context, id string, card Card) (Intent, error) {
+	return c.authorize(ctx, id, card, true)
+}
+
+// authorize holds the intent's amount on card and, with capture, takes it at once: the provider
+// is asked for both, and the store written once.
+func (c *Core) authorize(ctx context.Context, id string, card Card, capture bool) (Intent, error) {
 	in, err := getIntent(ctx, c.d, id)
 	if err != nil {
 		return Intent{}, err
@@ -18,6 +30,11 @@ func (c *Core) Authorize(ctx context.Context, id string, card Card) (Intent, err
 	case RequiresPayment:
 	case Voided:
 		return Intent{}, ErrInvalidState.WithMessage("The payment was cancelled.")
+	case Authorized:
+		if capture { // a retried charge whose capture failed: capture what is held
+			return c.Capture(ctx, id, 0)
+		}
+		return in, nil
 	default:
 		return in, nil // authorized already: a retried step must not charge twice
 	}
@@ -33,12 +50,23 @@ func (c *Core) Authorize(ctx context.Context, id string, card Card) (Intent, err
 	if perr != nil {
 		return Intent{}, c.authorizeFailed(ctx, in, stepID, perr)
 	}
+	status, captured := Authorized, int64(0)
+	var captureErr error
+	captureID := ""
+	if capture {
+		if captureID, err = newStepID(); err != nil {
+			return Intent{}, err
+		}
+		if captureErr = p.Capture(ctx, a.Ref, in.Amount, in.Currency, captureID); captureErr == nil {
+			status, captured = Captured, in.Amount
+		}
+	}
 	won := false
 	updated := c.now().UnixMilli()
 	err = c.d.InTx(ctx, func(tx *db.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE payment_intents SET status = $1, provider_ref = $2, card_brand = $3,
-			card_last4 = $4, last_error = '', updated_at = $5 WHERE id = $6 AND status = $7`,
-			Authorized, a.Ref, a.Brand, a.Last4, updated, id, RequiresPayment)
+			card_last4 = $4, last_error = '', captured = $8, updated_at = $5 WHERE id = $6 AND status = $7`,
+			status, a.Ref, a.Brand, a.Last4, updated, id, RequiresPayment, captured)
 		if err != nil {
 			return fmt.Errorf("authorize %s: %w", id, err)
 		}
@@ -51,12 +79,25 @@ func (c *Core) Authorize(ctx context.Context, id string, card Card) (Intent, err
 		if err := c.record(ctx, tx, id, stepRecord{id: stepID, kind: StepAuthorize, amount: in.Amount, ok: true}); err != nil {
 			return err
 		}
+		if capture {
+			r := stepRecord{id: captureID, kind: StepCapture, amount: in.Amount, ok: captureErr == nil}
+			if captureErr != nil {
+				r.code = codeOf(captureErr)
+			}
+			if err := c.record(ctx, tx, id, r); err != nil {
+				return err
+			}
+		}
 		return c.publish(ctx, tx, EventAuthorized, in, in.Amount, "")
 	})
 	if err != nil || !won {
-		// Not recorded (a store failure, or a racing Authorize won): drop the hold so the shopper
-		// is not charged for it.
-		if verr := p.Void(ctx, a.Ref, stepID+"-void"); verr != nil {
+		// Not recorded (a store failure, or a racing Authorize won): drop the hold (or return the
+		// capture) so the shopper is not charged for it.
+		undo := func() error { return p.Void(ctx, a.Ref, stepID+"-void") }
+		if status == Captured {
+			undo = func() error { return p.Refund(ctx, a.Ref, in.Amount, in.Currency, stepID+"-refund") }
+		}
+		if verr := undo(); verr != nil {
 			c.log.Error("payment: unrecorded authorization not voided", "intent", id, "ref", a.Ref, "error", verr)
 		}
 		if err != nil {
@@ -67,8 +108,12 @@ func (c *Core) Authorize(ctx context.Context, id string, card Card) (Intent, err
 		}
 		return Intent{}, ErrInvalidState.WithMessage("The payment was cancelled.")
 	}
-	in.Status, in.ProviderRef, in.CardBrand, in.CardLast4, in.LastError = Authorized, a.Ref, a.Brand, a.Last4, ""
-	in.UpdatedAt = fromMS(updated)
+	in.Status, in.ProviderRef, in.CardBrand, in.CardLast4, in.LastError = status, a.Ref, a.Brand, a.Last4, ""
+	in.Captured, in.UpdatedAt = captured, fromMS(updated)
+	if captureErr != nil {
+		c.log.Warn("payment capture refused by the provider", "intent", id, "code", codeOf(captureErr))
+		return Intent{}, providerError(captureErr)
+	}
 	return in, nil
 }
 

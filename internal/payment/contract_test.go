@@ -99,4 +99,25 @@ func contract(t *testing.T, svc Service, ctx context.Context, key string) {
 	if _, err := svc.Get(ctx, "pi_none"); !errors.Is(err, ErrIntentNotFound) {
 		t.Fatalf("unknown: %v", err)
 	}
+
+	// Charge: a decline leaves the intent payable; a success authorizes and captures at once,
+	// and a retry charges nothing more.
+	sale, err := svc.CreateIntent(ctx, IntentRequest{OrderID: "sale-" + key, Amount: 2500, Currency: "USD"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Charge(ctx, sale.ID, Card{Number: CardDeclined}); !errors.Is(err, ErrDeclined) {
+		t.Fatalf("declined charge: %v", err)
+	}
+	for range 2 {
+		got, err := svc.Charge(ctx, sale.ID, Card{Number: CardSucceeds})
+		if err != nil || got.Status != Captured || got.Captured != 2500 {
+			t.Fatalf("charge: %+v, %v", got, err)
+		}
+	}
+	got, err = svc.Get(ctx, sale.ID)
+	if err != nil || len(got.Steps) != 3 || got.Steps[1].Kind != StepAuthorize || got.Steps[2].Kind != StepCapture ||
+		!got.Steps[2].Succeeded || got.Steps[2].Amount != 2500 {
+		t.Fatalf("charged intent: %+v, %v", got, err)
+	}
 }

@@ -14,6 +14,7 @@ func (h *Handler) internalRoutes(r *httpx.Router) {
 	manage := func(pattern string, f http.HandlerFunc) { r.Handle(pattern, auth.RequireFunc(auth.OrdersManage, f)) }
 	manage("POST /api/v1/internal/payments/intents", h.createIntent)
 	manage("POST /api/v1/internal/payments/intents/{id}/authorize", h.authorize)
+	manage("POST /api/v1/internal/payments/intents/{id}/charge", h.charge)
 	manage("POST /api/v1/internal/payments/intents/{id}/capture", h.capture)
 	manage("POST /api/v1/internal/payments/intents/{id}/void", h.void)
 	r.Handle("POST /api/v1/internal/payments/intents/{id}/refund", auth.RequireFunc(auth.PaymentsRefund, h.refund))
@@ -50,6 +51,16 @@ func (h *Handler) authorize(w http.ResponseWriter, r *http.Request) {
 	}
 	card := Card{Number: c.Number, ExpMonth: c.ExpMonth, ExpYear: c.ExpYear, CVC: c.CVC}
 	h.answer(w, r)(h.svc.Authorize(r.Context(), r.PathValue("id"), card))
+}
+
+func (h *Handler) charge(w http.ResponseWriter, r *http.Request) {
+	var c cardBody
+	if err := httpx.Decode(w, r, &c); err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	card := Card{Number: c.Number, ExpMonth: c.ExpMonth, ExpYear: c.ExpYear, CVC: c.CVC}
+	h.answer(w, r)(h.svc.Charge(r.Context(), r.PathValue("id"), card))
 }
 
 func (h *Handler) capture(w http.ResponseWriter, r *http.Request) {

@@ -28,6 +28,10 @@ type Service interface {
 	// is ErrDeclined, ErrInsufficientFunds or ErrInvalidCard, recorded, and the intent can be
 	// authorized again with another card.
 	Authorize(ctx context.Context, intentID string, card Card) (Intent, error)
+	// Charge authorizes the whole amount on card and captures it in one step (one store write):
+	// what checkout does when payments are taken at once. Retried on an intent already captured
+	// it returns the intent as it is; on one left authorized by a failed capture it captures.
+	Charge(ctx context.Context, intentID string, card Card) (Intent, error)
 	// Capture takes amount (0: all that is still uncaptured) of an authorized intent.
 	Capture(ctx context.Context, intentID string, amount int64) (Intent, error)
 	// Void drops the authorization of an intent nothing was captured from. Voiding a voided or
