@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -121,6 +122,26 @@ func TestHostileConnectionsAreCutOff(t *testing.T) {
 		{"smuggling: two content-lengths", func(c net.Conn) {
 			_, _ = io.WriteString(c, "POST /api/v1/checkout HTTP/1.1\r\nHost: localhost\r\nContent-Length: 2\r\nContent-Length: 40\r\n\r\n{}")
 		}, []int{http.StatusBadRequest}},
+		{"invalid utf-8 in a json login body", func(c net.Conn) {
+			body := "{\"email\":\"a\xc0\xafb@example.com\",\"password\":\"x\xff\"}"
+			_, _ = io.WriteString(c, "POST /api/v1/auth/login HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: "+strconv.Itoa(len(body))+"\r\n\r\n"+body)
+		}, []int{http.StatusBadRequest, http.StatusForbidden}},
+		{"invalid utf-8 in a checkout form body", func(c net.Conn) {
+			body := "name=%C0%AE%C0%AE&line1=a%FFb"
+			_, _ = io.WriteString(c, "POST /checkout HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: "+strconv.Itoa(len(body))+"\r\n\r\n"+body)
+		}, []int{http.StatusBadRequest, http.StatusForbidden}},
+		{"slowloris chunked body", func(c net.Conn) {
+			_, _ = io.WriteString(c, "POST /api/v1/checkout HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n")
+			for range 20 { // a one-byte chunk every 100 ms, never the last chunk
+				time.Sleep(100 * time.Millisecond)
+				if _, err := io.WriteString(c, "1\r\n \r\n"); err != nil {
+					return
+				}
+			}
+		}, []int{0, http.StatusRequestTimeout, http.StatusBadRequest}},
+		{"header line over the limit on its own", func(c net.Conn) {
+			_, _ = io.WriteString(c, "GET /api/v1/search?q=x HTTP/1.1\r\nHost: localhost\r\nCookie: "+strings.Repeat("k=v; ", 20<<10)+"\r\n\r\n")
+		}, []int{http.StatusRequestHeaderFieldsTooLarge}},
 		{"null byte in the request line", func(c net.Conn) {
 			_, _ = io.WriteString(c, "GET /api/v1/products?slug=a\x00b HTTP/1.1\r\nHost: localhost\r\n\r\n")
 		}, []int{http.StatusBadRequest}},

