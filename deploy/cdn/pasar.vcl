@@ -48,7 +48,7 @@ sub vcl_recv {
         return (pass);
     }
     if (req.url ~ "^/api/v1/(products|categories|search)(/|\?|$)"
-        || req.url ~ "^/(assets|images)/"
+        || req.url ~ "^/(assets|images|uploads)/"
         || req.url ~ "^/(c|p)/"
         || req.url ~ "^/(\?|$)"
         || req.url ~ "^/openapi\.json(\?|$)") {

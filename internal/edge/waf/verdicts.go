@@ -35,7 +35,7 @@ type verdicts struct {
 }
 
 // maxKeyBytes bounds one remembered key; longer requests are always evaluated.
-const maxKeyBytes = 4096
+const maxKeyBytes = 2048
 
 func newVerdicts(max int) *verdicts {
 	return &verdicts{cur: make(map[string]struct{}, max), old: map[string]struct{}{}, max: max}
