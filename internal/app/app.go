@@ -42,6 +42,7 @@ type App struct {
 	openapi  [][]byte                        // each wired service's OpenAPI document, for /openapi.json
 	edge     *edge.Edge                      // WAF, rate limits, security headers, compression
 	token    *serviceToken                   // this process's own token for calls to other services
+	svc      wired                           // the services wired in-process, for the web pages
 
 	nats *events.Embedded // nil when an external NATS is configured
 	bus  *events.Bus

@@ -113,6 +113,9 @@ func (a *App) wireServices(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := a.wireWeb(ctx); err != nil {
+		return err
+	}
 	// The admin pages run beside the order and cart cores they manage; the catalog, inventory
 	// and identity they also call may be elsewhere.
 	if cartCore == nil || inv == nil || ident == nil {
@@ -130,4 +133,15 @@ func (a *App) serviceToken(ctx context.Context) (string, error) {
 		return "", errors.New("no service credentials: set PASAR_SERVICE_CLIENT_ID and PASAR_SERVICE_CLIENT_SECRET")
 	}
 	return a.token.Token(ctx)
+}
+
+// wired holds the services this process runs in-process, for the storefront pages that call
+// them through their Go interfaces.
+type wired struct {
+	identity  identity.Service
+	catalog   catalog.Service
+	search    search.Service
+	inventory inventory.Service
+	carts     *cart.Core
+	orders    *order.Core
 }

@@ -58,6 +58,7 @@ func (a *App) wireCart(ctx context.Context, stock cart.Stock) (*cart.Core, error
 	o := cart.Options{Catalog: index, Stock: stock, Discounts: cart.NewDiscounts(st.DB), Pricing: calc,
 		DefaultCurrency: a.cfg.Currency}
 	svc := cart.New(carts, o)
+	a.svc.carts = svc
 	cart.NewHandler(svc).Routes(a.router)
 	a.openapi = append(a.openapi, cart.OpenAPI)
 	return svc, nil

@@ -31,6 +31,7 @@ func (a *App) wireCatalog(ctx context.Context) (catalog.Service, error) {
 		return nil, fmt.Errorf("catalog cache consumer: %w", err)
 	}
 	a.consumers = append(a.consumers, c)
+	a.svc.catalog = cache
 	catalog.NewHandler(cache, catalog.HandlerOptions{}).Routes(a.router)
 	a.openapi = append(a.openapi, catalog.OpenAPI)
 

@@ -53,6 +53,7 @@ func (a *App) wireIdentity(ctx context.Context) (*identity.Core, error) {
 		defer a.bg.Done()
 		core.RunSweeper(a.bgCtx, time.Hour)
 	}()
+	a.svc.identity = core
 	a.verifier = core.Verifier()
 	a.auditor = core
 	a.sessions = func(h http.Handler) http.Handler { return identity.SessionMiddleware(core, h) }

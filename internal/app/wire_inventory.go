@@ -20,6 +20,7 @@ func (a *App) wireInventory(ctx context.Context) (inventory.Service, error) {
 		return nil, err
 	}
 	core := inventory.NewCore(st.DB, st.Outbox, inventory.Options{})
+	a.svc.inventory = core
 	inventory.NewHandler(core).Routes(a.router)
 	a.openapi = append(a.openapi, inventory.OpenAPI)
 	log := a.log.With("service", "inventory")

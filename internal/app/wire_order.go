@@ -18,6 +18,7 @@ func (a *App) wireOrder(ctx context.Context, carts order.Carts, inv inventory.Se
 	}
 	core := order.NewCore(st.DB, st.Outbox, order.Options{Carts: carts, Inventory: inv, Payment: pay, Capture: order.Capture(a.cfg.Capture),
 		Logger: a.log.With("service", "order")})
+	a.svc.orders = core
 	order.NewHandler(core).Routes(a.router)
 	a.openapi = append(a.openapi, order.OpenAPI)
 	return core, nil

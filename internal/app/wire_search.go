@@ -43,6 +43,7 @@ func (a *App) wireSearch(ctx context.Context) error {
 		_, err := x.DocCount()
 		return err
 	})
+	a.svc.search = x
 	search.NewHandler(x).Routes(a.router)
 	a.openapi = append(a.openapi, search.OpenAPI)
 	return nil

@@ -3,6 +3,7 @@ package catalog
 import (
 	"fmt"
 	"hash/fnv"
+	"io"
 	"net/http"
 	"strings"
 
@@ -12,18 +13,58 @@ import (
 // PlaceholderURL is the address of the generated placeholder image for seed.
 func PlaceholderURL(seed string) string { return "/images/placeholder/" + seed + ".svg" }
 
+// PlaceholderSeed returns the seed of a URL that PlaceholderURL made, and whether it is one.
+func PlaceholderSeed(url string) (string, bool) {
+	seed, ok := strings.CutPrefix(url, "/images/placeholder/")
+	if !ok {
+		return "", false
+	}
+	seed, ok = strings.CutSuffix(seed, ".svg")
+	return seed, ok && ValidPlaceholderSeed(seed)
+}
+
+// ValidPlaceholderSeed reports whether seed can name a placeholder: 1-64 lower-case letters,
+// digits and hyphens.
+func ValidPlaceholderSeed(seed string) bool {
+	return seed != "" && len(seed) <= 64 && strings.Trim(seed, "abcdefghijklmnopqrstuvwxyz0123456789-") == ""
+}
+
+// PlaceholderETag is the entity tag of seed's placeholder at any size: the drawing depends only
+// on the seed and the size, which is part of the URL.
+func PlaceholderETag(seed string) string {
+	return fmt.Sprintf(`"%x"`, placeholderHash(seed))
+}
+
+func placeholderHash(seed string) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte(seed))
+	return h.Sum64()
+}
+
 // servePlaceholder draws a product placeholder picture: two colours and a shape picked from the
 // seed, so every demo product looks different and the shop needs no image files.
 func servePlaceholder(w http.ResponseWriter, r *http.Request) {
 	seed, ok := strings.CutSuffix(r.PathValue("name"), ".svg")
-	if !ok || seed == "" || len(seed) > 64 || strings.Trim(seed, "abcdefghijklmnopqrstuvwxyz0123456789-") != "" {
+	if !ok || !ValidPlaceholderSeed(seed) {
 		httpx.WriteProblem(w, r, httpx.Problem{Status: http.StatusNotFound, Code: "not_found",
 			Detail: "Placeholder images are named <letters, digits and hyphens>.svg."})
 		return
 	}
-	h := fnv.New64a()
-	h.Write([]byte(seed))
-	n := h.Sum64()
+	etag := PlaceholderETag(seed)
+	w.Header().Set("ETag", etag)
+	w.Header().Set("Cache-Control", "public, max-age=86400, immutable")
+	if etagListMatches(r.Header["If-None-Match"], etag) {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	w.Header().Set("Content-Type", "image/svg+xml")
+	WritePlaceholder(w, seed, 400)
+}
+
+// WritePlaceholder draws seed's placeholder as an SVG of size x size pixels (the drawing scales;
+// the size only sets the intrinsic dimensions, so browsers lay it out without a reflow).
+func WritePlaceholder(w io.Writer, seed string, size int) {
+	n := placeholderHash(seed)
 	hue1, hue2 := n%360, (n>>9)%360
 	var shape string
 	switch (n >> 18) % 3 {
@@ -38,18 +79,10 @@ func servePlaceholder(w http.ResponseWriter, r *http.Request) {
 	if len(label) > 24 {
 		label = label[:24]
 	}
-	etag := fmt.Sprintf(`"%x"`, n)
-	w.Header().Set("ETag", etag)
-	w.Header().Set("Cache-Control", "public, max-age=86400, immutable")
-	if etagListMatches(r.Header["If-None-Match"], etag) {
-		w.WriteHeader(http.StatusNotModified)
-		return
-	}
-	w.Header().Set("Content-Type", "image/svg+xml")
-	fmt.Fprintf(w, `<svg xmlns="http://www.w3.org/2000/svg" width="400" height="400" viewBox="0 0 400 400">`+
+	fmt.Fprintf(w, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 400 400">`+
 		`<defs><linearGradient id="g" x1="0" y1="0" x2="1" y2="1"><stop offset="0" stop-color="hsl(%d,65%%,55%%)"/>`+
 		`<stop offset="1" stop-color="hsl(%d,65%%,40%%)"/></linearGradient></defs>`+
 		`<rect width="400" height="400" fill="url(#g)"/>%s`+
 		`<text x="200" y="350" font-family="sans-serif" font-size="20" fill="#fff" text-anchor="middle">%s</text></svg>`,
-		hue1, hue2, shape, label)
+		size, size, hue1, hue2, shape, label)
 }

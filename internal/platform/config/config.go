@@ -47,6 +47,7 @@ type Config struct {
 	TaxRates         string
 	ShippingMethods  string
 	CartTTL          time.Duration
+	CDNURL           string // prefix of storefront asset and image URLs; empty: served from this host
 
 	// Edge: WAF, TLS, rate limits (internal/edge).
 	WAF                   string
@@ -190,6 +191,7 @@ func (c *Config) Settings() []Setting {
 		{"tax-rates", "PASAR_TAX_RATES", "tax percent per country or region, e.g. DE=19,US-CA=7.25", Server, false, (*stringValue)(&c.TaxRates)},
 		{"shipping-methods", "PASAR_SHIPPING_METHODS", "shipping methods as JSON (see docs/PRICING.md); the first is the default", Server, false, (*stringValue)(&c.ShippingMethods)},
 		{"cart-ttl", "PASAR_CART_TTL", "how long a cart lives after its last change (Redis expiry, hourly sweep in SQL)", Server, false, (*durationValue)(&c.CartTTL)},
+		{"cdn-url", "PASAR_CDN_URL", "URL prefix (e.g. https://cdn.example.com) for the storefront's assets and product images; empty: this host", Server, false, (*stringValue)(&c.CDNURL)},
 
 		{"waf", "PASAR_WAF", "web application firewall (OWASP CRS): off, detect (log only) or block", Server | Gateway, false, (*stringValue)(&c.WAF)},
 		{"tls-cert", "PASAR_TLS_CERT", "TLS certificate (PEM file, chain included); with --tls-key serves HTTPS", Server | Gateway, false, (*stringValue)(&c.TLSCert)},
@@ -316,6 +318,7 @@ func (c *Config) validate(ss []Setting) error {
 		"currency":      func() error { return upperCode(c.Currency, 3) },
 		"store-country": func() error { return upperCode(c.StoreCountry, 2) },
 		"cart-ttl":      func() error { return positive(int64(c.CartTTL)) },
+		"cdn-url":       func() error { return optionalBaseURL(c.CDNURL) },
 
 		"waf":                      func() error { return oneOf(c.WAF, "off", "detect", "block") },
 		"tls-key":                  func() error { return together(c.TLSCert, c.TLSKey, "--tls-cert") },
@@ -512,6 +515,19 @@ func optionalAddr(a string) error {
 func checkMailbox(v string) error {
 	if _, err := mail.ParseAddress(v); err != nil {
 		return errors.New("want an address like Shop <shop@example.com>")
+	}
+	return nil
+}
+
+// optionalBaseURL accepts "" or an absolute http(s) URL without query or fragment, which pages
+// put in front of asset paths.
+func optionalBaseURL(v string) error {
+	if v == "" {
+		return nil
+	}
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		return errors.New("must be an http(s) URL such as https://cdn.example.com")
 	}
 	return nil
 }
