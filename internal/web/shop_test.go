@@ -46,6 +46,9 @@ const shopProducts = 60
 // block mode, as shipped); TestMain starts it.
 var shopURL string
 
+// shopHandler is that App's whole HTTP handler, for benchmarks without the network.
+var shopHandler http.Handler
+
 func TestMain(m *testing.M) {
 	os.Exit(runShop(m))
 }
@@ -75,7 +78,8 @@ func runShop(m *testing.M) int {
 		return 1
 	}
 	defer a.Close()
-	srv := httptest.NewServer(a.Handler())
+	shopHandler = a.Handler()
+	srv := httptest.NewServer(shopHandler)
 	defer srv.Close()
 	shopURL = srv.URL
 	if err := waitIndexed(); err != nil {

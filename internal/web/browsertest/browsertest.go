@@ -111,7 +111,11 @@ func New(t testing.TB, o Options) context.Context {
 // repository root and returns its path. A failure to save is reported but does not stop the test.
 func Screenshot(t testing.TB, ctx context.Context, name string) string {
 	t.Helper()
-	buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(90))
+	// From the top: a sticky header would otherwise be drawn where the page was scrolled to.
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool]("window.scrollTo(0, 0), true")); err != nil {
+		t.Logf("scroll to top before screenshot %s: %v", name, err)
+	}
+	buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)) // 100: PNG, as the name says
 	if err != nil {
 		t.Errorf("screenshot %s: %v", name, err)
 		return ""
