@@ -153,6 +153,11 @@ func (s *Storefront) logout(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Storefront) resetRequestPage(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Query().Get("token") != "" {
+		// The link in the reset mail: go straight to choosing the new password.
+		s.resetConfirmPage(w, r)
+		return
+	}
 	s.render(w, r, http.StatusOK, cacheNone, "reset", view{Title: "Reset your password"})
 }
 

@@ -35,6 +35,7 @@ func TestPagesAsGuest(t *testing.T) {
 		{"register", "/account/register", 200, []string{"Create an account", `autocomplete="new-password"`}, "private, no-store"},
 		{"reset", "/account/reset", 200, []string{"Reset your password"}, "private, no-store"},
 		{"reset confirm", "/account/reset/confirm?token=abc", 200, []string{`name="token" value="abc"`}, "private, no-store"},
+		{"reset link from the mail", "/account/reset?token=tok%2Fen", 200, []string{`name="token" value="tok/en"`, "Choose a new password"}, "private, no-store"},
 		{"unknown order", "/orders/0123456789abcdef0123456789abcdef", 404, []string{"Not found"}, "private, no-store"},
 	}
 	for _, c := range cases {
