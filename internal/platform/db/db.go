@@ -132,7 +132,8 @@ func openPostgres(o Options) (*DB, error) {
 		return nil, fmt.Errorf("db: postgres url: %s", redactParseError(err))
 	}
 	// Every connection of this store sees only its own schema (plus public for extensions).
-	cfg.RuntimeParams["search_path"] = o.Schema
+	// Quoted: a service name may be a reserved word ("order").
+	cfg.RuntimeParams["search_path"] = `"` + o.Schema + `"`
 	if cfg.RuntimeParams["application_name"] == "" {
 		cfg.RuntimeParams["application_name"] = "pasar-" + o.Schema
 	}
@@ -169,7 +170,7 @@ func (d *DB) Schema() string { return d.schema }
 func (d *DB) Ping(ctx context.Context) error {
 	if d.engine == Postgres {
 		// IF NOT EXISTS still races when several processes start together; losing that race is fine.
-		_, err := d.write.ExecContext(ctx, `CREATE SCHEMA IF NOT EXISTS `+d.schema)
+		_, err := d.write.ExecContext(ctx, `CREATE SCHEMA IF NOT EXISTS "`+d.schema+`"`)
 		if err != nil && !IsUniqueViolation(err) {
 			return err
 		}
