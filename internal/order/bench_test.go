@@ -19,8 +19,8 @@ import (
 
 // BenchmarkCheckout measures checkouts per second end to end in process, a cart of three lines
 // turned into a paid order ("checkout": validation, quote, order and idempotency key, reserve,
-// intent, authorize, placed, capture, paid with both events, commit, cart deleted), against the
-// other services' steps alone ("steps": quote, reserve, intent, authorize, capture, commit, cart
+// intent, charge (authorize and capture), placed and paid with both events, commit, cart deleted),
+// against the other services' steps alone ("steps": quote, reserve, intent, charge, commit, cart
 // deleted, with no order store), the baseline the ratio is against. Carts are made before the
 // timer starts; 4 goroutines check out at once. It reports p50 and p99 latency.
 //
@@ -101,10 +101,7 @@ func (f *fixture) steps(ctx context.Context, key, cartID string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := f.pay.Authorize(ctx, in.ID, payment.Card{Number: payment.CardSucceeds}); err != nil {
-		return err
-	}
-	if _, err := f.pay.Capture(ctx, in.ID, 0); err != nil {
+	if _, err := f.pay.Charge(ctx, in.ID, payment.Card{Number: payment.CardSucceeds}); err != nil {
 		return err
 	}
 	if err := f.inv.Commit(ctx, key); err != nil {
