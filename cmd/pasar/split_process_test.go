@@ -199,8 +199,8 @@ func TestSplitProcesses(t *testing.T) {
 		return call(t, "POST", rest.base+"/api/v1/carts/"+cart.ID+"/items", "", map[string]any{"sku": "LANTERN-1", "quantity": 2}, nil) == 200
 	})
 	var order struct {
-		ID     string `json:"id"`
-		Status string `json:"status"`
+		ID     string                 `json:"id"`
+		Status string                 `json:"status"`
 		Total  struct{ Amount int64 } `json:"total"`
 	}
 	checkout := map[string]any{"cart_id": cart.ID, "email": "shopper@example.test",

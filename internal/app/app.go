@@ -327,11 +327,15 @@ func Migrate(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		if !cfg.RunsService(s.name) {
 			continue
 		}
-		d, err := openMigrated(ctx, cfg, s.name, s.migrations)
+		name := s.name
+		if name == "search" {
+			name = searchStore(cfg)
+		}
+		d, err := openMigrated(ctx, cfg, name, s.migrations)
 		if err != nil {
 			return err
 		}
-		v, err := db.Version(ctx, d, s.name)
+		v, err := db.Version(ctx, d, name)
 		d.Close()
 		if err != nil {
 			return err

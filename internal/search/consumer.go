@@ -25,6 +25,12 @@ func (x *Index) Handler() events.Handler {
 // versions it applied. If x was just created, the versions recorded for a lost index are
 // forgotten, and the log says to run a reindex.
 func Subscribe(ctx context.Context, bus *events.Bus, d *db.DB, x *Index, log *slog.Logger) (*events.Consumer, error) {
+	return SubscribeAs(ctx, ConsumerName, bus, d, x, log)
+}
+
+// SubscribeAs is Subscribe under durable consumer name: each search replica keeps its own index,
+// so each needs a consumer of its own that receives every event (ConsumerName plus its replica id).
+func SubscribeAs(ctx context.Context, name string, bus *events.Bus, d *db.DB, x *Index, log *slog.Logger) (*events.Consumer, error) {
 	if x.created {
 		n, err := forgetVersions(ctx, d)
 		if err != nil {
@@ -35,7 +41,7 @@ func Subscribe(ctx context.Context, bus *events.Bus, d *db.DB, x *Index, log *sl
 		}
 	}
 	return events.SubscribeBatch(ctx, bus, d, events.ConsumerOptions{
-		Name:   ConsumerName,
+		Name:   name,
 		Types:  []string{"product.*"},
 		Logger: log,
 	}, x.BatchHandler())

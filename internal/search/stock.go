@@ -124,11 +124,16 @@ func (x *Index) LoadStock(ctx context.Context, d db.Querier) error {
 // it up to date with the inventory's stock.changed events. d is the search service's own store
 // (with Migrations applied).
 func SubscribeStock(ctx context.Context, bus *events.Bus, d *db.DB, x *Index, log *slog.Logger) (*events.Consumer, error) {
+	return SubscribeStockAs(ctx, StockConsumerName, bus, d, x, log)
+}
+
+// SubscribeStockAs is SubscribeStock under durable consumer name, one per search replica.
+func SubscribeStockAs(ctx context.Context, name string, bus *events.Bus, d *db.DB, x *Index, log *slog.Logger) (*events.Consumer, error) {
 	if err := x.LoadStock(ctx, d); err != nil {
 		return nil, err
 	}
 	return events.Subscribe(ctx, bus, d, events.ConsumerOptions{
-		Name:   StockConsumerName,
+		Name:   name,
 		Types:  []string{inventory.EventStockChanged},
 		Logger: log,
 	}, x.StockHandler())

@@ -230,7 +230,7 @@ func (c *Config) Settings() []Setting {
 		{"service-timeout", "PASAR_SERVICE_TIMEOUT", "longest wait for one call to another service (each retry has its own)", Server, false, (*durationValue)(&c.ServiceTimeout)},
 		{"breaker-failures", "PASAR_BREAKER_FAILURES", "consecutive failed calls that open a replica's circuit breaker", Server, false, (*intValue)(&c.BreakerFailures)},
 		{"breaker-cooldown", "PASAR_BREAKER_COOLDOWN", "how long an open breaker refuses calls before one probe is let through", Server, false, (*durationValue)(&c.BreakerCooldown)},
-		{"replica-id", "PASAR_REPLICA_ID", "this replica's name for its own durable event consumers; empty: host name plus a hash of the data folder and address", Server, false, (*stringValue)(&c.ReplicaID)},
+		{"replica-id", "PASAR_REPLICA_ID", "this replica's name for its own durable event consumers and, on PostgreSQL, its search schema; empty: host name plus a hash of the data folder", Storage | Server, false, (*stringValue)(&c.ReplicaID)},
 	}
 }
 

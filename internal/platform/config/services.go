@@ -62,8 +62,8 @@ func (c Config) ServiceURL(name string) string {
 }
 
 // Replica returns the replica id: PASAR_REPLICA_ID, or the host name plus a short hash of the
-// data folder and the listen address, which is stable across restarts of one replica and differs
-// between two replicas on one host.
+// data folder, which is stable across restarts of one replica and differs between two replicas
+// on one host (each needs a data folder of its own for its search index).
 func (c Config) Replica() string {
 	if c.ReplicaID != "" {
 		return c.ReplicaID
@@ -73,7 +73,7 @@ func (c Config) Replica() string {
 	if err != nil {
 		dir = c.DataDir
 	}
-	sum := sha256.Sum256([]byte(dir + "\x00" + c.Addr))
+	sum := sha256.Sum256([]byte(dir))
 	return strings.Map(func(r rune) rune {
 		if validNameRune(r) {
 			return r

@@ -18,6 +18,10 @@ func (c *Consumer) handleBatch(ctx context.Context, msgs []jetstream.Msg) {
 	good := make([]jetstream.Msg, 0, len(msgs))
 	evs := make([]Event, 0, len(msgs))
 	for _, msg := range msgs {
+		if !c.wants(msg.Subject()) {
+			c.skip(msg)
+			continue
+		}
 		var ev Event
 		if err := json.Unmarshal(msg.Data(), &ev); err != nil || ev.ID == "" || ev.Type == "" {
 			c.handle(ctx, msg)

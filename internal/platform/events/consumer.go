@@ -5,7 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -60,11 +63,14 @@ const processedRetention = streamMaxAge + 24*time.Hour
 // Consumer runs a handler for each event a durable consumer receives. Handlers run one at a time
 // in stream order; a failing event is retried later without holding up the others.
 type Consumer struct {
-	bus    *Bus
-	d      *db.DB
-	o      ConsumerOptions
-	h      Handler
-	bh     BatchHandler // set by SubscribeBatch
+	bus *Bus
+	d   *db.DB
+	o   ConsumerOptions
+	h   Handler
+	bh  BatchHandler // set by SubscribeBatch
+	// only, when set, holds the subjects wanted out of everything the broker sends: a server
+	// before NATS 2.10 cannot filter one consumer on several subjects, so it sends all events.
+	only   atomic.Pointer[[]string]
 	log    *slog.Logger
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -168,16 +174,19 @@ func (c *Consumer) setup(ctx context.Context) (jetstream.Consumer, error) {
 		// can see; the broker's own limit would drop them silently.
 		MaxDeliver: -1,
 	}
-	// A single filter uses the older field so that NATS servers before 2.10 work too.
-	if len(filters) == 1 {
+	// A single filter uses the older field so that NATS servers before 2.10 work too. Those
+	// cannot filter one consumer on several subjects (and, asked to, create it unfiltered), so
+	// there the consumer takes every event and drops the unwanted ones itself.
+	switch {
+	case len(filters) == 1:
 		cfg.FilterSubject = filters[0]
-	} else {
+	case !multiFilter(c.bus.nc.ConnectedServerVersion()):
+		cfg.FilterSubject = c.bus.prefix + ".>"
+		c.only.Store(&filters)
+	default:
 		cfg.FilterSubjects = filters
 	}
 	cons, err := c.bus.js.CreateOrUpdateConsumer(ctx, c.bus.stream, cfg)
-	if errors.Is(err, jetstream.ErrConsumerMultipleFilterSubjectsNotSupported) {
-		return nil, fmt.Errorf("events: consumer %s: several event types need NATS 2.10 or later: %w", c.o.Name, err)
-	}
 	if err != nil {
 		c.bus.forgetStream()
 		return nil, fmt.Errorf("events: consumer %s: %w", c.o.Name, err)
@@ -281,4 +290,17 @@ func sleep(ctx context.Context, d time.Duration) {
 	case <-ctx.Done():
 	case <-t.C:
 	}
+}
+
+// multiFilter tells whether a NATS server of version v (e.g. "2.9.10") filters a consumer on
+// several subjects, which came with 2.10.
+func multiFilter(v string) bool {
+	major, rest, _ := strings.Cut(v, ".")
+	minor, _, _ := strings.Cut(rest, ".")
+	ma, err1 := strconv.Atoi(major)
+	mi, err2 := strconv.Atoi(minor)
+	if err1 != nil || err2 != nil {
+		return true // unknown: ask, and let the server refuse
+	}
+	return ma > 2 || ma == 2 && mi >= 10
 }

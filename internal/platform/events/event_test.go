@@ -56,3 +56,23 @@ func TestRedactURLs(t *testing.T) {
 		t.Errorf("redactURLs = %q, want %q", got, want)
 	}
 }
+
+func TestSubjectMatches(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		filter, subject string
+		want            bool
+	}{
+		{"pasar.product.*", "pasar.product.upserted", true},
+		{"pasar.product.*", "pasar.category.upserted", false},
+		{"pasar.product.*", "pasar.product.upserted.v2", false},
+		{"pasar.>", "pasar.order.placed", true},
+		{"pasar.order.placed", "pasar.order.placed", true},
+		{"pasar.order.placed", "pasar.order", false},
+		{"pasar.*.placed", "pasar.order.placed", true},
+	} {
+		if got := subjectMatches(c.filter, c.subject); got != c.want {
+			t.Errorf("%s ~ %s = %v", c.filter, c.subject, got)
+		}
+	}
+}

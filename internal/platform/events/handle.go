@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -18,6 +19,10 @@ const maxErrorText = 2000
 // handle processes one delivery and answers the broker: ack when done or a duplicate, nak with
 // a delay to retry, term once parked.
 func (c *Consumer) handle(ctx context.Context, msg jetstream.Msg) {
+	if !c.wants(msg.Subject()) {
+		c.skip(msg)
+		return
+	}
 	attempt := 1
 	if md, err := msg.Metadata(); err == nil {
 		attempt = int(md.NumDelivered)
@@ -166,5 +171,44 @@ func (c *Consumer) park(ctx context.Context, msg jetstream.Msg, ev Event, attemp
 	// Plain Term rather than TermWithReason: servers before 2.11 do not understand the reason.
 	if err := msg.Term(); err != nil {
 		c.log.Warn("events: term failed; the parked event may be delivered again", "event", ev.ID, "err", err)
+	}
+}
+
+// wants tells whether a message on subject is one of the consumer's types; always, unless the
+// broker could not filter for it (see Consumer.only).
+func (c *Consumer) wants(subject string) bool {
+	only := c.only.Load()
+	if only == nil {
+		return true
+	}
+	for _, f := range *only {
+		if subjectMatches(f, subject) {
+			return true
+		}
+	}
+	return false
+}
+
+// skip acknowledges a message the consumer does not want, so the broker does not send it again.
+func (c *Consumer) skip(msg jetstream.Msg) {
+	if err := msg.Ack(); err != nil {
+		c.log.Debug("events: ack of an unwanted event failed; it comes back and is skipped again", "subject", msg.Subject(), "err", err)
+	}
+}
+
+// subjectMatches matches a NATS subject against a filter with * (one token) and > (the rest).
+func subjectMatches(filter, subject string) bool {
+	for {
+		ft, frest, fmore := strings.Cut(filter, ".")
+		st, srest, smore := strings.Cut(subject, ".")
+		switch {
+		case ft == ">":
+			return true
+		case ft != "*" && ft != st:
+			return false
+		case !fmore || !smore:
+			return fmore == smore
+		}
+		filter, subject = frest, srest
 	}
 }
