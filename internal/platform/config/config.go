@@ -380,8 +380,11 @@ func (c Config) LogValue() slog.Value {
 	var attrs []slog.Attr
 	for _, s := range c.Settings() {
 		v := s.Value.String()
-		if s.Secret && v != "" {
-			v = Mask(v)
+		switch {
+		case s.Secret && strings.Contains(v, "://"):
+			v = Mask(v) // the server stays visible, the password not
+		case s.Secret && v != "":
+			v = "xxxxx"
 		}
 		attrs = append(attrs, slog.String(s.Flag, v))
 	}
