@@ -122,6 +122,25 @@ var legitimate = []request{
 	{name: "admin description with image and link", method: "POST", target: "/api/v1/admin/products", contentType: jsonType,
 		body: `{"name":"Mug","description":"<h2>Stoneware mug</h2><p><img src=\"/media/mug.png\" alt=\"Blue mug, 350 ml\" width=\"400\"></p><p>See the <a href=\"https://example.com/care?lang=en&amp;v=2\" title=\"care guide\">care guide</a>. Dishwasher-safe; don't microwave it &gt; 2 min.</p><blockquote>Best mug I've owned</blockquote>"}`},
 	{name: "conditional get", method: "GET", target: "/api/v1/products/linen-shirt-blue", header: map[string]string{"If-None-Match": `W/"9f86d081"`}},
+	// Storefront pages (internal/web): the forms as a browser posts them, with the field names the
+	// pages use, and the page queries filters and pagination make.
+	{name: "storefront search page with facets", method: "GET", target: "/search?q=" + q("men's boots & socks") + "&brand=" + q("Basics Co") + "&price=2500-5000&sort=price_asc&page=2&in_stock=1", header: map[string]string{"Accept": "text/html"}},
+	{name: "storefront category page", method: "GET", target: "/c/home?brand=" + q("Quill Press") + "&brand=Apex&sort=newest", header: map[string]string{"Accept": "text/html"}},
+	{name: "storefront add to cart form", method: "POST", target: "/cart/items", contentType: formType,
+		body: "slug=" + q("basics-co-classic-tee-897-59") + "&sku=TSH-000059-03&quantity=2"},
+	{name: "storefront cart quantity and discount forms", method: "POST", target: "/cart/items/TSH-000059-03", contentType: formType,
+		body: "csrf_token=" + q("99uRtGY6v63a18-mP6bS2MEWg9r_9aej") + "&quantity=0"},
+	{name: "storefront discount code form", method: "POST", target: "/cart/discount", contentType: formType, body: "code=SUMMER_25-OFF"},
+	{name: "storefront checkout form", method: "POST", target: "/checkout", contentType: formType,
+		body: "csrf_token=" + q("99uRtGY6v63a18-mP6bS2MEWg9r_9aej") + "&key=0f3c9a1b2d4e5f60718293a4b5c6d7e8&email=" + q("o'brien+orders@example.co.uk") +
+			"&" + q("shipping_address.name") + "=" + q("Seán O'Brien-Smith") + "&" + q("shipping_address.line1") + "=" + q("12 O'Connell St, #4") +
+			"&" + q("shipping_address.line2") + "=" + q("Flat 2; 3 Queen's Walk") + "&" + q("shipping_address.city") + "=" + q("Saint-Étienne") +
+			"&" + q("shipping_address.region") + "=&" + q("shipping_address.postal_code") + "=42000&" + q("shipping_address.country") + "=FR" +
+			"&shipping_method=standard&" + q("payment.card_number") + "=" + q("4242 4242 4242 4242") + "&" + q("payment.exp") + "=" + q("12/30") + "&" + q("payment.cvc") + "=123"},
+	{name: "storefront register form", method: "POST", target: "/account/register", contentType: formType,
+		body: "next=" + q("/checkout") + "&email=" + q("jane.o'neil+shop@example.com") + "&password=" + q(`C0rrect-H0rse;b@ttery'staple! OR 1`)},
+	{name: "storefront password reset form", method: "POST", target: "/account/reset/confirm", contentType: formType,
+		body: "token=" + q("tok/en+1==") + "&password=" + q("new passphrase -- with dashes; and 'quotes'")},
 	{name: "admin page product form with sql words in prose", method: "POST", target: "/admin/products/0190c3a2-7d1e-7c3b-9a55-3f0e2b9d4c11", contentType: formType,
 		body: "csrf_token=k1Zx9f&version=3&title=" + q("Rock 'n' Roll Tee") + "&description=" + q("<ul><li>Union-made in Portugal</li><li>100% organic cotton; select your size below</li></ul>") +
 			"&" + q("variants[0].sku") + "=TEE-M&" + q("variants[0].price.amount") + "=25.00"},
