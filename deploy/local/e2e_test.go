@@ -214,6 +214,7 @@ func TestDistributedShape(t *testing.T) {
 type client struct {
 	t    *testing.T
 	base string
+	last string // the body of the last answer, for failure messages
 }
 
 var hc = &http.Client{Timeout: 15 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 16}}
@@ -246,16 +247,14 @@ func (c *client) call(method, path, token string, in, out any, hdr ...string) in
 			c.t.Fatalf("%s %s: %v: %s", method, path, err, b)
 		}
 	}
-	if resp.StatusCode >= 300 {
-		c.t.Logf("%s %s: %d %s", method, path, resp.StatusCode, tail(b, 400))
-	}
+	c.last = string(tail(b, 400))
 	return resp.StatusCode
 }
 
 func (c *client) must(method, path, token string, in, out any, want int, hdr ...string) {
 	c.t.Helper()
 	if got := c.call(method, path, token, in, out, hdr...); got != want {
-		c.t.Fatalf("%s %s: %d, want %d", method, path, got, want)
+		c.t.Fatalf("%s %s: %d, want %d: %s", method, path, got, want, c.last)
 	}
 }
 
@@ -351,7 +350,7 @@ func deleteStream(t *testing.T, natsURL, name string) {
 	}
 }
 
-func tail(b []byte, n int) string {
+func tail(b []byte, n int) string { // the last n bytes of b
 	if len(b) > n {
 		b = b[len(b)-n:]
 	}
