@@ -40,7 +40,7 @@ var Table = []Route{
 	{Prefix: "/api/v1/categories", Service: "catalog"},
 	{Prefix: "/api/v1/admin/products", Service: "catalog"},
 	{Prefix: "/api/v1/admin/categories", Service: "catalog"},
-	{Prefix: "/images", Service: "catalog"},
+	{Prefix: "/images/placeholder", Service: "catalog"}, // other /images are the pages' (web)
 
 	{Prefix: "/api/v1/search", Service: "search"},
 
