@@ -14,7 +14,7 @@ import (
 
 // TestAdminJourney drives the admin pages in headless chromium against the all-in-one shop with
 // the WAF blocking: sign in, create a product (HTML description, two variants, an uploaded
-// image), stock it, find it in the storefront's search, then ship an order a shopper placed
+// image), stock it, find it on the storefront's search page, then ship an order a shopper placed
 // for it through the checkout API. It saves screenshots of the main admin pages.
 func TestAdminJourney(t *testing.T) {
 	s := testShop(t)
@@ -113,17 +113,25 @@ func TestAdminJourney(t *testing.T) {
 	}
 	shot("admin-inventory")
 
-	// The storefront's search finds it once the search index has the catalog's event.
+	// The storefront's search page finds it once the search index has the catalog's event, and
+	// its card leads to the product page.
 	deadline := time.Now().Add(20 * time.Second)
 	for {
-		must("search", chromedp.Navigate(base+"/api/v1/search?q=quokka"), chromedp.WaitReady(chromedp.CSS("body")))
-		if body := text("body"); strings.Contains(body, title) {
+		must("search", chromedp.Navigate(base+"/search?q=quokka"), chromedp.WaitReady(chromedp.CSS("main")))
+		if body := text("main"); strings.Contains(body, title) {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("search for quokka does not find %q: %s", title, text("body"))
+			t.Fatalf("the search page for quokka does not show %q: %s", title, text("main"))
 		}
 		time.Sleep(250 * time.Millisecond)
+	}
+	shot("admin-journey-storefront-search")
+	must("open the product in the shop",
+		chromedp.Click(chromedp.CSS(`main a[href^="/p/marigold-quokka-scarf"]`)),
+		chromedp.WaitVisible(chromedp.CSS("main h1")))
+	if h1 := text("main h1"); h1 != title {
+		t.Fatalf("the shop's product page is titled %q, want %q", h1, title)
 	}
 
 	// A shopper orders it (through the checkout API); staff ship it from the order page.
