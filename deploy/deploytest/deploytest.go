@@ -124,7 +124,15 @@ var pasarBinary struct {
 	err  error
 }
 
-// Pasar builds the pasar command once per test binary and returns its path.
+// RemoveBuilt deletes the pasar binary Pasar built, if any; call it from TestMain after the
+// tests ran.
+func RemoveBuilt() {
+	if pasarBinary.path != "" {
+		_ = os.RemoveAll(filepath.Dir(pasarBinary.path))
+	}
+}
+
+// Pasar builds the pasar command once per test binary and returns its path (see RemoveBuilt).
 func Pasar(t testing.TB) string {
 	t.Helper()
 	pasarBinary.once.Do(func() {
