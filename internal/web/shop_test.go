@@ -46,6 +46,9 @@ const shopProducts = 60
 // block mode, as shipped); TestMain starts it.
 var shopURL string
 
+// shopDataDir is that App's data folder; mail goes to its mail/ folder as .eml files.
+var shopDataDir string
+
 // shopHandler is that App's whole HTTP handler, for benchmarks without the network.
 var shopHandler http.Handler
 
@@ -62,6 +65,7 @@ func runShop(m *testing.M) int {
 	defer os.RemoveAll(dir)
 	cfg := config.Default()
 	cfg.DataDir = dir
+	shopDataDir = dir
 	cfg.Demo = true // stocks the seeded products so they can be bought
 	// Many requests from one address in a few seconds: the client limits are not under test here.
 	cfg.RateLimitClient, cfg.RateLimitAccount = 0, 0
