@@ -116,9 +116,10 @@ func (a *App) wireServices(ctx context.Context) error {
 	if err := a.wireWeb(ctx); err != nil {
 		return err
 	}
-	// The admin pages run beside the order and cart cores they manage; the catalog, inventory
-	// and identity they also call may be elsewhere.
-	if cartCore == nil || inv == nil || ident == nil {
+	// The admin pages run beside the order core they manage; the catalog, inventory and identity
+	// they also call may be elsewhere. Discount codes are managed there only when the cart runs
+	// in this process too (their admin has no HTTP client yet).
+	if inv == nil || ident == nil {
 		return nil
 	}
 	if products == nil {
