@@ -145,8 +145,22 @@ func (s *Storefront) listing(w http.ResponseWriter, r *http.Request, base, headi
 	d := listingData{Heading: heading, Action: base, Text: q.Text, Category: category, Sort: string(q.Sort), Result: res}
 	d.Brands = facetLinks(base, in, "brand", res.Facets.Brands, nil)
 	d.Prices = facetLinks(base, in, "price", res.Facets.Prices, priceBand)
+	cur := s.o.Currency
+	if len(res.Hits) > 0 {
+		cur = res.Hits[0].Price.Currency
+	}
+	for i, fv := range res.Facets.Prices {
+		d.Prices[i].Label = bandLabel(fv, cur)
+	}
 	if category == "" {
 		d.Cats = facetLinks(base, in, "category", res.Facets.Categories, nil)
+		if names, err := s.categoryNames(r); err == nil {
+			for i := range d.Cats {
+				if n := names[d.Cats[i].Label]; n != "" {
+					d.Cats[i].Label = n
+				}
+			}
+		}
 	}
 	if q.Page > 1 {
 		d.Prev = withParam(base, in, "page", strconv.Itoa(q.Page-1))
@@ -214,6 +228,40 @@ func withParam(base string, in url.Values, k, v string) string {
 	q := cloneValues(in)
 	q.Set(k, v)
 	return base + "?" + q.Encode()
+}
+
+// bandLabel shows a price band to people: "$10.00 – $25.00", "$200.00 and up".
+func bandLabel(fv search.FacetValue, currency string) string {
+	if currency == "" {
+		currency = "USD"
+	}
+	switch {
+	case fv.Min != nil && fv.Max != nil:
+		return money(*fv.Min, currency) + " – " + money(*fv.Max, currency)
+	case fv.Min != nil:
+		return money(*fv.Min, currency) + " and up"
+	case fv.Max != nil:
+		return "under " + money(*fv.Max, currency)
+	}
+	return fv.Value
+}
+
+// categoryNames maps every category slug to its name.
+func (s *Storefront) categoryNames(r *http.Request) (map[string]string, error) {
+	cats, err := s.o.Catalog.Categories(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	names := map[string]string{}
+	var walk func([]catalog.Category)
+	walk = func(cs []catalog.Category) {
+		for _, c := range cs {
+			names[c.Slug] = c.Name
+			walk(c.Children)
+		}
+	}
+	walk(cats)
+	return names, nil
 }
 
 // priceBand is the parameter of a price facet value: "min-max" in minor units, max exclusive and

@@ -26,7 +26,7 @@ func TestPagesAsGuest(t *testing.T) {
 		{"category", "/c/electronics", 200, []string{"<h1>Electronics</h1>", "Brand", "Sort by", " products"}, "public, max-age=60"},
 		{"category sorted and filtered", "/c/electronics?sort=price_asc&page=1", 200, []string{`value="price_asc" selected`}, "public, max-age=60"},
 		{"unknown category", "/c/no-such-category", 404, []string{"Not found"}, "private, no-store"},
-		{"search", "/search?q=" + word, 200, []string{"Results for “" + word + "”", `class="card"`, "Brand"}, "public, max-age=60"},
+		{"search", "/search?q=" + word, 200, []string{"Results for “" + word + "”", `class="card"`, "Brand", "Price", " – $"}, "public, max-age=60"},
 		{"search with odd parameters", "/search?q=x&page=-4&sort=sideways&price=abc", 200, []string{"Results for"}, "public, max-age=60"},
 		{"product", "/p/" + slug, 200, []string{`name="sku"`, `id="add-to-cart"`, "In stock", `<legend>Choose an option</legend>`}, "public, max-age=60"},
 		{"unknown product", "/p/no-such-product", 404, []string{"could not find that product"}, "private, no-store"},

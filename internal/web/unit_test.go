@@ -3,6 +3,8 @@ package web
 import (
 	"strings"
 	"testing"
+
+	"github.com/pasarhq/pasar/internal/search"
 )
 
 func TestMoney(t *testing.T) {
@@ -83,6 +85,23 @@ func TestLocalNext(t *testing.T) {
 		"https://evil.example": "/account/", "/\\evil.example": "/account/"} {
 		if got := localNext(in); got != want {
 			t.Errorf("localNext(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestBandLabel(t *testing.T) {
+	t.Parallel()
+	lo, hi := int64(1000), int64(2500)
+	for _, c := range []struct {
+		fv   search.FacetValue
+		want string
+	}{
+		{search.FacetValue{Value: "1000-2500", Min: &lo, Max: &hi}, "$10.00 – $25.00"},
+		{search.FacetValue{Value: "2500-", Min: &hi}, "$25.00 and up"},
+		{search.FacetValue{Value: "-1000", Max: &lo}, "under $10.00"},
+	} {
+		if got := bandLabel(c.fv, "USD"); got != c.want {
+			t.Errorf("bandLabel(%s) = %q, want %q", c.fv.Value, got, c.want)
 		}
 	}
 }
