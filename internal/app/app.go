@@ -132,14 +132,18 @@ func (a *App) openBus(ctx context.Context) error {
 		url = n.ClientURL()
 		a.log.Info("embedded NATS started", "url", url)
 	}
-	bus, err := events.Connect(ctx, events.BusOptions{
+	bo := events.BusOptions{
 		URL:           url,
 		Stream:        a.cfg.NATSStream,
 		SubjectPrefix: a.cfg.NATSPrefix,
 		Name:          "pasar",
 		Logger:        a.log,
 		Registerer:    a.registry,
-	})
+	}
+	if a.tracing != nil {
+		bo.TracerProvider = a.tracing
+	}
+	bus, err := events.Connect(ctx, bo)
 	if err != nil {
 		return fmt.Errorf("event bus at %s: %w", config.Mask(url), err)
 	}

@@ -202,27 +202,41 @@ func (d *DB) Close() error {
 }
 
 // QueryContext runs a read query on the reader pool.
-func (d *DB) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+func (d *DB) QueryContext(ctx context.Context, q string, args ...any) (rows *sql.Rows, err error) {
+	span := d.startSpan(ctx, "query", q)
 	if s := d.readStmts.lookup(ctx, q, args); s != nil {
-		return s.QueryContext(ctx, args...)
+		rows, err = s.QueryContext(ctx, args...)
+	} else {
+		rows, err = d.read.QueryContext(ctx, q, args...)
 	}
-	return d.read.QueryContext(ctx, q, args...)
+	endSpan(span, err)
+	return rows, err
 }
 
 // QueryRowContext runs a read query returning at most one row on the reader pool.
-func (d *DB) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+func (d *DB) QueryRowContext(ctx context.Context, q string, args ...any) (row *sql.Row) {
+	span := d.startSpan(ctx, "query", q)
 	if s := d.readStmts.lookup(ctx, q, args); s != nil {
-		return s.QueryRowContext(ctx, args...)
+		row = s.QueryRowContext(ctx, args...)
+	} else {
+		row = d.read.QueryRowContext(ctx, q, args...)
 	}
-	return d.read.QueryRowContext(ctx, q, args...)
+	if span != nil {
+		endSpan(span, row.Err())
+	}
+	return row
 }
 
 // ExecContext runs one writing statement outside an explicit transaction.
-func (d *DB) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+func (d *DB) ExecContext(ctx context.Context, q string, args ...any) (res sql.Result, err error) {
+	span := d.startSpan(ctx, "exec", q)
 	if s := d.writeStmts.lookup(ctx, q, args); s != nil {
-		return s.ExecContext(ctx, args...)
+		res, err = s.ExecContext(ctx, args...)
+	} else {
+		res, err = d.write.ExecContext(ctx, q, args...)
 	}
-	return d.write.ExecContext(ctx, q, args...)
+	endSpan(span, err)
+	return res, err
 }
 
 // Stats returns the writer pool's statistics (the reader pool too on PostgreSQL).

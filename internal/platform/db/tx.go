@@ -33,28 +33,42 @@ func (tx *Tx) stmt(q string, args []any) *sql.Stmt {
 }
 
 // ExecContext runs a statement in the transaction, reusing its prepared form on SQLite.
-func (tx *Tx) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+func (tx *Tx) ExecContext(ctx context.Context, q string, args ...any) (res sql.Result, err error) {
+	span := tx.db.startSpan(ctx, "exec", q)
 	if s := tx.stmt(q, args); s != nil {
-		return tx.Tx.StmtContext(ctx, s).ExecContext(ctx, args...)
+		res, err = tx.Tx.StmtContext(ctx, s).ExecContext(ctx, args...)
+	} else {
+		res, err = tx.Tx.ExecContext(ctx, q, args...)
 	}
-	return tx.Tx.ExecContext(ctx, q, args...)
+	endSpan(span, err)
+	return res, err
 }
 
 // QueryContext runs a query in the transaction, reusing its prepared form on SQLite.
-func (tx *Tx) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+func (tx *Tx) QueryContext(ctx context.Context, q string, args ...any) (rows *sql.Rows, err error) {
+	span := tx.db.startSpan(ctx, "query", q)
 	if s := tx.stmt(q, args); s != nil {
-		return tx.Tx.StmtContext(ctx, s).QueryContext(ctx, args...)
+		rows, err = tx.Tx.StmtContext(ctx, s).QueryContext(ctx, args...)
+	} else {
+		rows, err = tx.Tx.QueryContext(ctx, q, args...)
 	}
-	return tx.Tx.QueryContext(ctx, q, args...)
+	endSpan(span, err)
+	return rows, err
 }
 
 // QueryRowContext runs a query returning at most one row in the transaction, reusing its
 // prepared form on SQLite.
-func (tx *Tx) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+func (tx *Tx) QueryRowContext(ctx context.Context, q string, args ...any) (row *sql.Row) {
+	span := tx.db.startSpan(ctx, "query", q)
 	if s := tx.stmt(q, args); s != nil {
-		return tx.Tx.StmtContext(ctx, s).QueryRowContext(ctx, args...)
+		row = tx.Tx.StmtContext(ctx, s).QueryRowContext(ctx, args...)
+	} else {
+		row = tx.Tx.QueryRowContext(ctx, q, args...)
 	}
-	return tx.Tx.QueryRowContext(ctx, q, args...)
+	if span != nil {
+		endSpan(span, row.Err())
+	}
+	return row
 }
 
 // Engine reports the engine the transaction runs on, for the rare statement that differs.

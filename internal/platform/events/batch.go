@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/pasarhq/pasar/internal/platform/db"
 )
@@ -37,9 +39,20 @@ func (c *Consumer) handleBatch(ctx context.Context, msgs []jetstream.Msg) {
 		c.handle(ctx, good[0])
 		return
 	}
+	// One consumer span per event, each in its own trace, all spanning the batch's transaction.
+	spans := make([]trace.Span, 0, len(evs))
+	for _, ev := range evs {
+		if _, sp := c.startConsume(ctx, ev); sp != nil {
+			sp.SetAttributes(attribute.Int("messaging.batch.message_count", len(evs)))
+			spans = append(spans, sp)
+		}
+	}
 	stopProgress := c.keepAlive(good...)
 	dup, err := c.processBatch(ctx, evs)
 	stopProgress()
+	for _, sp := range spans {
+		endSpan(sp, err)
+	}
 	if err != nil {
 		c.log.Debug("events: batch failed; handling its events one at a time", "events", len(evs), "err", err)
 		for _, msg := range good {

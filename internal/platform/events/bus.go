@@ -13,6 +13,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // BusOptions says which NATS server to use and how to name things on it.
@@ -33,6 +34,9 @@ type BusOptions struct {
 	Logger *slog.Logger
 	// Registerer, when set, receives the bus's metrics.
 	Registerer prometheus.Registerer
+	// TracerProvider, when set, traces the handling of each event under the trace that
+	// published it; nil leaves consumers untraced.
+	TracerProvider trace.TracerProvider
 }
 
 // Stream limits. The duplicate window lets JetStream drop an event the relay publishes again
@@ -45,6 +49,7 @@ const (
 
 // Bus is a connection to NATS JetStream shared by a process's outboxes and consumers.
 type Bus struct {
+	tracer   trace.Tracer // nil: consumers are not traced
 	nc       *nats.Conn
 	js       jetstream.JetStream
 	stream   string
@@ -114,6 +119,9 @@ func Connect(ctx context.Context, o BusOptions) (*Bus, error) {
 	}
 	b := &Bus{nc: nc, js: js, stream: o.Stream, prefix: o.SubjectPrefix, replicas: o.Replicas,
 		log: log, m: newMetrics(o.Registerer)}
+	if o.TracerProvider != nil {
+		b.tracer = o.TracerProvider.Tracer(tracerName)
+	}
 	if !nc.IsConnected() {
 		log.Warn("events: NATS not reachable yet; retrying in the background", "url", where)
 		return b, nil

@@ -41,10 +41,12 @@ func (c *Consumer) handle(ctx context.Context, msg jetstream.Msg) {
 		return
 	}
 	ctx = withTraceParent(ctx, ev.TraceParent)
+	ctx, span := c.startConsume(ctx, ev)
 
 	stopProgress := c.keepAlive(msg)
 	duplicate, handlerErr, err := c.process(ctx, ev)
 	stopProgress()
+	endSpan(span, err)
 
 	m := c.bus.m
 	switch {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"go.opentelemetry.io/otel/attribute"
 
 	"github.com/pasarhq/pasar/internal/platform/db"
 )
@@ -61,9 +62,14 @@ func (o *Outbox) Add(ctx context.Context, tx *db.Tx, typ string, version int, da
 	if err != nil {
 		return Event{}, fmt.Errorf("events: event id: %w", err)
 	}
+	pctx, span := startPublish(ctx, typ, o.source)
 	ev := Event{
 		ID: id.String(), Type: typ, Version: version, Time: time.Now().UTC(),
-		Source: o.source, TraceParent: traceParent(ctx), Data: raw,
+		Source: o.source, TraceParent: traceParent(pctx), Data: raw,
+	}
+	if span != nil {
+		span.SetAttributes(attribute.String("messaging.message.id", ev.ID))
+		defer span.End()
 	}
 	payload, err := json.Marshal(ev)
 	if err != nil {

@@ -2,6 +2,7 @@ package observability_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -11,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/pasarhq/pasar/internal/platform/observability"
 )
@@ -74,5 +76,32 @@ func TestMetricsHandler(t *testing.T) {
 		if !strings.Contains(string(body), want) {
 			t.Errorf("metrics output lacks %q", want)
 		}
+	}
+}
+
+// TestLogsCarryTraceIDs: a record logged with a traced context names the trace and span, once.
+func TestLogsCarryTraceIDs(t *testing.T) {
+	t.Parallel()
+	var buf bytes.Buffer
+	log := observability.NewLogger(&buf, slog.LevelInfo, "json")
+	tp := sdktrace.NewTracerProvider()
+	ctx, span := tp.Tracer("test").Start(context.Background(), "request")
+	defer span.End()
+	log.With("service", "catalog").InfoContext(ctx, "traced")
+	log.InfoContext(ctx, "access", "trace_id", span.SpanContext().TraceID().String())
+	log.Info("untraced")
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	if len(lines) != 3 {
+		t.Fatalf("%d lines", len(lines))
+	}
+	tid, sid := span.SpanContext().TraceID().String(), span.SpanContext().SpanID().String()
+	if !strings.Contains(lines[0], `"trace_id":"`+tid+`"`) || !strings.Contains(lines[0], `"span_id":"`+sid+`"`) {
+		t.Errorf("traced line: %s", lines[0])
+	}
+	if strings.Count(lines[1], "trace_id") != 1 {
+		t.Errorf("trace id twice: %s", lines[1])
+	}
+	if strings.Contains(lines[2], "trace_id") {
+		t.Errorf("untraced line: %s", lines[2])
 	}
 }
