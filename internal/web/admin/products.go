@@ -192,6 +192,7 @@ func (h *Handler) productUpdate(w http.ResponseWriter, r *http.Request) {
 	}
 	p := h.productFrom(f)
 	p.ID, p.Attributes = old.ID, old.Attributes
+	keepVariantFields(&p, old)
 	version, verr := strconv.ParseInt(f.Get("version"), 10, 64)
 	if verr != nil || version < 1 {
 		f.Message = "The form is missing the product's version; reload the page."
@@ -316,6 +317,20 @@ func (h *Handler) productFrom(f *form) catalog.Product {
 		p.Images = append(p.Images, catalog.Image{URL: u, Alt: f.Get("image_alt"), Position: len(p.Images)})
 	}
 	return p
+}
+
+// keepVariantFields carries over what the editor does not show (weights and barcodes, set
+// through the API) to the variants that keep their SKU, so saving the page does not erase them.
+func keepVariantFields(p *catalog.Product, old catalog.Product) {
+	bySKU := make(map[string]catalog.Variant, len(old.Variants))
+	for _, v := range old.Variants {
+		bySKU[v.SKU] = v
+	}
+	for i, v := range p.Variants {
+		if ov, ok := bySKU[v.SKU]; ok {
+			p.Variants[i].WeightGrams, p.Variants[i].Barcode = ov.WeightGrams, ov.Barcode
+		}
+	}
 }
 
 // renameRow moves the values of one variant row to another index, so a row kept after a

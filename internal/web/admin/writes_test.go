@@ -169,3 +169,40 @@ func tinyPNG() []byte {
 	return []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00\x90wS\xde" +
 		"\x00\x00\x00\x0cIDATx\x9cc\xf8\xcf\xc0\x00\x00\x03\x01\x01\x00\xc9\xfe\x92\xef\x00\x00\x00\x00IEND\xaeB`\x82")
 }
+
+// TestEditorKeepsWhatItDoesNotShow saves a product made through the API (with weights, barcodes
+// and attributes the editor has no inputs for) from the editor: those stay as they were.
+func TestEditorKeepsWhatItDoesNotShow(t *testing.T) {
+	s := testShop(t)
+	b := s.signedIn(t, s.admin)
+	sku := uniq("BOOT")
+	var created struct {
+		ID string `json:"id"`
+	}
+	in := map[string]any{"title": "Boot " + sku, "status": "active", "attributes": map[string]any{"material": "leather"},
+		"variants": []map[string]any{{"sku": sku, "price": map[string]any{"amount": 9900, "currency": "USD"},
+			"weight_grams": 1200, "barcode": "4006381333931"}}}
+	if st := b.api("POST", "/api/v1/admin/products", in, &created, "X-CSRF-Token", b.csrf("/admin/")); st != http.StatusCreated {
+		t.Fatalf("create through the API: %d", st)
+	}
+	v := editorValues(t, b, created.ID)
+	v.Set("title", "Boot "+sku+" (new season)")
+	if p := b.post("/admin/products/"+created.ID, v); p.Status != http.StatusSeeOther {
+		t.Fatalf("save: %d %.1000s", p.Status, p.Body)
+	}
+	var got struct {
+		Title      string         `json:"title"`
+		Attributes map[string]any `json:"attributes"`
+		Variants   []struct {
+			WeightGrams int    `json:"weight_grams"`
+			Barcode     string `json:"barcode"`
+		} `json:"variants"`
+	}
+	if st := b.api("GET", "/api/v1/products/"+created.ID, nil, &got); st != http.StatusOK {
+		t.Fatalf("read back: %d", st)
+	}
+	if got.Title != "Boot "+sku+" (new season)" || len(got.Variants) != 1 || got.Variants[0].WeightGrams != 1200 ||
+		got.Variants[0].Barcode != "4006381333931" || got.Attributes["material"] != "leather" {
+		t.Fatalf("after saving from the editor: %+v", got)
+	}
+}
