@@ -89,6 +89,10 @@ func (t *table) set(id string, d rowDoc) {
 	defer t.mu.Unlock()
 	r := row{live: true, price: d.Price, created: d.Created, skus: d.SKUs}
 	r.inStock = t.stockOf(r.skus)
+	if len(t.arena)+len(d.Values) > cap(t.arena) {
+		// Grow by compacting rather than by append: rows would keep every outgrown array alive.
+		t.compact(len(d.Values))
+	}
 	start := len(t.arena)
 	for _, v := range d.Values {
 		n, ok := t.ids[v]
@@ -113,20 +117,21 @@ func (t *table) set(id string, d rowDoc) {
 		t.bySKU[sku] = append(t.bySKU[sku], d.RID)
 	}
 	if t.stale > 4096 && t.stale > len(t.arena)/2 {
-		t.compact()
+		t.compact(0)
 	}
 }
 
 // compact copies every row's values into a new arena in row order, leaving out the values of
-// replaced and removed rows; the caller holds t.mu. Rows then read their values sequentially
-// when a search scans them, rather than one small allocation each, scattered over the heap:
-// that cut a scan of 100,000 rows from 7-9 to 3-4 ms of CPU (docs/PERFORMANCE.md).
-func (t *table) compact() {
+// replaced and removed rows, with room for at least extra more; the caller holds t.mu. Rows then
+// read their values sequentially when a search scans them, rather than one small allocation
+// each, scattered over the heap: that cut a scan of 100,000 rows from 7-9 to 3-4 ms of CPU
+// (docs/PERFORMANCE.md).
+func (t *table) compact(extra int) {
 	n := 0
 	for i := range t.rows {
 		n += len(t.rows[i].vals)
 	}
-	a := make([]uint32, 0, n) // exactly n: appending below never moves it
+	a := make([]uint32, 0, 2*(n+extra)+1024) // appending below never moves it
 	for i := range t.rows {
 		r := &t.rows[i]
 		start := len(a)
@@ -169,8 +174,10 @@ func (t *table) load(idx bleve.Index) error {
 			return err
 		}
 		if iid == nil {
+			// Rows were read in the index's order; put their values in row order, the order
+			// searches scan them in.
 			t.mu.Lock()
-			t.compact()
+			t.compact(0)
 			t.mu.Unlock()
 			return nil
 		}
