@@ -29,7 +29,7 @@ type upstream struct {
 	answer func(w http.ResponseWriter, r *http.Request) // nil: 200 with the name
 }
 
-func newUpstream(t *testing.T, name string) *upstream {
+func newUpstream(t testing.TB, name string) *upstream {
 	t.Helper()
 	u := &upstream{name: name}
 	u.ready.Store(true)
@@ -83,7 +83,7 @@ type testGateway struct {
 	g *Gateway
 }
 
-func newTestGateway(t *testing.T, ups map[string][]*upstream, tweak func(*Options), e *edge.Edge) *testGateway {
+func newTestGateway(t testing.TB, ups map[string][]*upstream, tweak func(*Options), e *edge.Edge) *testGateway {
 	t.Helper()
 	o := Options{Upstreams: map[string][]string{}, HealthInterval: 50e6, EjectFor: 100e6,
 		Logger: slog.New(slog.DiscardHandler)}
