@@ -73,7 +73,7 @@ login() {
 	curl -s "$1/api/v1/auth/login" -H 'Content-Type: application/json' \
 		-d "{\"email\":\"bench@example.test\",\"password\":\"$PASS\"}" | sed -E 's/.*"access_token":"([^"]+)".*/\1/'
 }
-checkouts() { "$work/driver" -base "$1" -token "$(login "$1")" -n "$N" -c "$CONC" -tag "$2" | awk '{print $1}'; }
+checkouts() { "$work/driver" -base "$1" -token "$(login "$1")" -n "$N" -c "$CONC" -tag "$2" | awk '{print $1}' || echo 0; }
 
 for u in "$aio$detail" "$dist$detail" "$direct$detail"; do wrk -t"$THREADS" -c"$CONNS" -d2s "$u" >/dev/null; done
 : >"$work/rates"
