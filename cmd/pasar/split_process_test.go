@@ -219,6 +219,41 @@ func TestSplitProcesses(t *testing.T) {
 		t.Errorf("stock after the sale: %+v", stock)
 	}
 
+	// A browser signed in at identity is signed in at the catalog process too: the catalog looks
+	// its session up through identity's client.
+	res, err := http.Post(rest.base+"/api/v1/auth/session", "application/json",
+		strings.NewReader(`{"email":"boss@example.test","password":"a long admin passphrase"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	var session *http.Cookie
+	for _, c := range res.Cookies() {
+		if c.Name == "pasar_session" {
+			session = c
+		}
+	}
+	if session == nil {
+		t.Fatalf("sign-in answered %d without a session cookie", res.StatusCode)
+	}
+	for _, c := range []struct {
+		cookie *http.Cookie
+		want   int
+	}{{nil, 401}, {session, 200}} {
+		req, _ := http.NewRequest("GET", cat.base+"/api/v1/admin/products?limit=1", nil)
+		if c.cookie != nil {
+			req.AddCookie(c.cookie)
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != c.want {
+			t.Errorf("admin list at the catalog process with session %v: %d, want %d", c.cookie != nil, res.StatusCode, c.want)
+		}
+	}
+
 	// The catalog process recorded its admin write in identity's audit log, as its service client.
 	eventually(t, "the product write audited in identity", func() bool {
 		var page struct {
