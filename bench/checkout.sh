@@ -8,6 +8,7 @@
 #   bench/checkout.sh                               # SQLite and PostgreSQL, 3 rounds of 2,000
 #   BEFORE=af6081e ENGINES=sqlite N=1000 bench/checkout.sh
 #   PASAR_BENCH_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/postgres bench/checkout.sh
+#   SERVICES=identity,catalog,search,inventory,cart,payment,order bench/checkout.sh  # no mail/webhooks
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -42,9 +43,10 @@ one() {
 		local db="pasar_bench_$$_${v}_${round}"
 		psql -q "$PG" -c "CREATE DATABASE $db" >/dev/null
 		dbs+=("$db")
-		env=(PASAR_POSTGRES_URL="${PG%/*}/$db?sslmode=disable" PASAR_POSTGRES_MAX_CONNS=${MAX_CONNS:-16})
+		env=(PASAR_POSTGRES_URL="${PG%/*}/$db?sslmode=disable" PASAR_POSTGRES_MAX_CONNS=${MAX_CONNS:-4})
 	fi
 	env "${env[@]}" PASAR_USER_PASSWORD="$PASS" "$work/$v" user create --email bench@example.test --role admin --data "$data" >/dev/null
+	[ -n "${SERVICES:-}" ] && env+=(PASAR_SERVICES="$SERVICES")
 	env "${env[@]}" PASAR_WAF=off PASAR_RATE_LIMIT_CLIENT=0 PASAR_RATE_LIMIT_ACCOUNT=0 PASAR_LOG_LEVEL=warn \
 		"$work/$v" serve --demo --data "$data" --addr "127.0.0.1:$PORT" >"$work/serve.log" 2>&1 &
 	local pid=$!

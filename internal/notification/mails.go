@@ -16,8 +16,11 @@ import (
 // MailConsumer is the durable consumer that mails shoppers.
 const MailConsumer = "notification-mail"
 
-// mailTypes are the events that can cause a mail.
-var mailTypes = []string{"order.placed", "order.paid", "order.shipped", "order.refunded", "order.cancelled",
+// mailTypes are the events that can cause a mail. order.paid is not among them: every order is
+// placed before it is paid, and order.placed (with its captured flag) already confirmed it, so
+// receiving it would cost a transaction per checkout for nothing. HandleMail still treats it as
+// a confirmation, deduplicated, for callers that feed it directly.
+var mailTypes = []string{"order.placed", "order.shipped", "order.refunded", "order.cancelled",
 	identity.EventPasswordResetRequested}
 
 // SubscribeMail starts the consumer that turns events into mail. A mail that cannot be sent
