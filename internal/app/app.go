@@ -332,8 +332,10 @@ func Migrate(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 			continue
 		}
 		name := s.name
-		if name == "search" {
-			name = searchStore(cfg)
+		if name == "search" && cfg.PostgresURL != "" {
+			// Each search replica migrates its own schema (search_<replica>) when it starts.
+			log.Info("store migrated by each search replica at start", "store", "search")
+			continue
 		}
 		d, err := openMigrated(ctx, cfg, name, s.migrations)
 		if err != nil {
