@@ -12,10 +12,11 @@ test:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count 1 -timeout 30m $(PKGS)
 
-## bench-http: HTTP load benchmarks with wrk against a real pasar serve and a bare handler
+## bench-http: HTTP load benchmarks against a real pasar serve (wrk and a bare handler; checkouts with a Go driver)
 bench-http:
 	bash bench/catalog.sh
 	bash bench/edge.sh
+	bash bench/checkout.sh
 
 ## lint: formatting and vet
 lint:
