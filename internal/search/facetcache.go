@@ -20,6 +20,7 @@ type facetCache struct {
 type facetEntry struct {
 	facets  Facets
 	fuzzy   bool
+	exact   uint64 // products the exact words matched, before any typo pass
 	expires time.Time
 }
 

@@ -45,13 +45,17 @@ func (x *Index) Search(ctx context.Context, q Query) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	exact := c.total
+	if hit {
+		exact = cached.exact
+	}
 	if !hit && c.total < fuzzyBelow && canFuzz(terms) {
 		fuzzy = true
 		if c, err = x.collect(ctx, r, q, terms, true, true); err != nil {
 			return Result{}, err
 		}
 	}
-	out := Result{Total: c.total, Page: q.Page, PageSize: q.PageSize, Fuzzy: fuzzy}
+	out := Result{Total: c.total, Exact: exact, Page: q.Page, PageSize: q.PageSize, Fuzzy: fuzzy}
 	if out.Hits, err = hits(r, c.page(q)); err != nil {
 		return Result{}, err
 	}
@@ -59,7 +63,7 @@ func (x *Index) Search(ctx context.Context, q Query) (Result, error) {
 		out.Facets = cached.facets
 	} else {
 		out.Facets = x.tab.facets(c.counts)
-		x.facets.put(key, facetEntry{facets: out.Facets, fuzzy: fuzzy})
+		x.facets.put(key, facetEntry{facets: out.Facets, fuzzy: fuzzy, exact: exact})
 	}
 	return out, nil
 }

@@ -22,6 +22,7 @@ func TestSearch(t *testing.T) {
 		want  []string // in order when ordered is set, else as a set
 		order bool
 		fuzzy *bool // nil: not checked, as the fuzzy pass runs whenever exact words find little
+		exact *uint64
 	}{
 		{name: "empty lists everything", q: Query{}, want: []string{"p1", "p2", "p3", "p4", "p5", "p6", "p7"}},
 		{name: "stemming", q: Query{Text: "run"}, want: []string{"p1"}},
@@ -30,7 +31,8 @@ func TestSearch(t *testing.T) {
 		{name: "attribute values", q: Query{Text: "hdmi"}, want: []string{"p3"}},
 		{name: "all words must match", q: Query{Text: "gaming laptop"}, want: []string{"p4"}},
 		{name: "stop words ignored", q: Query{Text: "the wool sweater"}, want: []string{"p5"}},
-		{name: "typo in long word", q: Query{Text: "lapton"}, want: []string{"p3", "p4"}, fuzzy: ptr(true)},
+		{name: "typo in long word", q: Query{Text: "lapton"}, want: []string{"p3", "p4"}, fuzzy: ptr(true), exact: ptr[uint64](0)},
+		{name: "one exact match still tries typos", q: Query{Text: "sweater"}, want: []string{"p5"}, fuzzy: ptr(true), exact: ptr[uint64](1)},
 		{name: "missing letter", q: Query{Text: "sweatr"}, want: []string{"p5"}, fuzzy: ptr(true)},
 		{name: "no typo in short word", q: Query{Text: "wuol"}, want: []string{}, fuzzy: ptr(false)},
 		{name: "query syntax is text", q: Query{Text: `laptop +( "13" :*`}, want: []string{"p3"}},
@@ -72,7 +74,27 @@ func TestSearch(t *testing.T) {
 			if tc.fuzzy != nil && res.Fuzzy != *tc.fuzzy {
 				t.Errorf("fuzzy = %v, want %v", res.Fuzzy, *tc.fuzzy)
 			}
+			if tc.exact != nil && res.Exact != *tc.exact {
+				t.Errorf("exact = %d, want %d", res.Exact, *tc.exact)
+			}
 		})
+	}
+}
+
+// TestExactFromFacetCache checks that a search answered with cached facets still tells how many
+// products matched the words as typed (the storefront's note depends on it).
+func TestExactFromFacetCache(t *testing.T) {
+	t.Parallel()
+	x := openTest(t)
+	fill(t, x, fixtures())
+	for i := range 2 {
+		res, err := x.Search(context.Background(), Query{Text: "lapton"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Exact != 0 || !res.Fuzzy || res.Total != 2 {
+			t.Errorf("search %d: exact %d, fuzzy %v, total %d; want 0, true, 2", i, res.Exact, res.Fuzzy, res.Total)
+		}
 	}
 }
 

@@ -50,6 +50,9 @@ type Result struct {
 	Total    uint64 `json:"total"`
 	Page     int    `json:"page"`
 	PageSize int    `json:"page_size"`
+	// Exact is how many products the words matched as typed; when it is under Total the rest
+	// were found by the typo pass.
+	Exact uint64 `json:"exact"`
 	// Fuzzy tells that exact words found too little and the hits allow one typo per long word.
 	Fuzzy  bool   `json:"fuzzy"`
 	Hits   []Hit  `json:"hits"`

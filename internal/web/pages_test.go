@@ -311,3 +311,25 @@ func TestHomeWeight(t *testing.T) {
 		t.Errorf("home page weighs %d bytes without images, over the 100 KB budget", total)
 	}
 }
+
+// TestSearchNoteOnlyForTypos checks that the results page says there were no exact matches only
+// when there were none: a word from a product's title is matched as typed even when the search
+// also tried close spellings.
+func TestSearchNoteOnlyForTypos(t *testing.T) {
+	t.Parallel()
+	s := newShopper(t)
+	slug, _ := firstProduct(t, s)
+	// The title's words (the slug without its id) match that one product, few enough that
+	// close spellings are tried as well.
+	words := strings.Split(slug, "-")
+	title := strings.Join(words[:len(words)-1], " ")
+	if p := s.get("/search?q=" + url.QueryEscape(title)); p.Status != 200 || strings.Contains(p.Body, "No exact matches") {
+		t.Errorf("search %q: %d, says no exact matches: %s", title, p.Status, excerpt(p.Body))
+	}
+	if word := words[1]; len(word) >= 5 {
+		typo := word[:2] + word[3:]
+		if p := s.get("/search?q=" + typo); p.Status != 200 || !strings.Contains(p.Body, "No exact matches") {
+			t.Errorf("search %q: %d, lacks the typo note: %s", typo, p.Status, excerpt(p.Body))
+		}
+	}
+}
