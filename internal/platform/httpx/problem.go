@@ -134,6 +134,10 @@ func WriteProblem(w http.ResponseWriter, r *http.Request, p Problem) {
 	if p.RequestID == "" {
 		p.RequestID = RequestID(r.Context())
 	}
+	if wantsHTML(r) {
+		writeProblemHTML(w, p)
+		return
+	}
 	writeProblem(w, p)
 }
 
