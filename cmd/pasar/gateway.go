@@ -80,7 +80,7 @@ func gatewayCmd(args []string, getenv func(string) string, stdout, stderr io.Wri
 		return err
 	}
 	g.Start(ctx)
-	return gateway.NewServer(g, e, reg, httpOpts).Serve(ctx, l, cfg.ShutdownTimeout, log)
+	return gateway.NewServer(g, e, reg, httpOpts).Serve(ctx, l, cfg.ShutdownTimeout, cfg.DrainDelay, log)
 }
 
 // upstreams reads the replicas of every service: the routes file first, then PASAR_<SERVICE>_URL,

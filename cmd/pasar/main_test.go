@@ -48,7 +48,8 @@ func TestServeProcess(t *testing.T) {
 	data := t.TempDir()
 	var out bytes.Buffer
 	cmd := exec.Command(bin, "serve", "--addr", addr, "--data", data, "--demo")
-	cmd.Env = append(os.Environ(), "PASAR_LOG_LEVEL=debug", "PASAR_POSTGRES_URL=", "PASAR_NATS_URL=")
+	cmd.Env = append(os.Environ(), "PASAR_LOG_LEVEL=debug", "PASAR_POSTGRES_URL=", "PASAR_NATS_URL=",
+		"PASAR_DRAIN_DELAY=2s")
 	cmd.Stdout, cmd.Stderr = &out, &out
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
@@ -87,6 +88,27 @@ func TestServeProcess(t *testing.T) {
 
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
+	}
+	// Draining: /readyz turns 503 at once while new connections are still served, so a load
+	// balancer takes the process out before its listener closes.
+	fresh := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: 5 * time.Second}
+	status := func(path string) int {
+		res, err := fresh.Get(base + path)
+		if err != nil {
+			return 0
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	drainStart := time.Now()
+	for status("/readyz") != http.StatusServiceUnavailable {
+		if time.Since(drainStart) > time.Second {
+			t.Fatal("/readyz not 503 within 1s of SIGTERM")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if got := status("/healthz"); got != http.StatusOK {
+		t.Errorf("/healthz on a new connection while draining: %d, want 200", got)
 	}
 	select {
 	case err := <-exited:

@@ -227,7 +227,8 @@ func (a *App) Handler() http.Handler {
 // gateway's route table) to them.
 func (a *App) Routes() []string { return a.router.Routes() }
 
-// Serve answers HTTP on l until ctx is cancelled, then shuts down gracefully: it stops accepting,
+// Serve answers HTTP on l until ctx is cancelled, then shuts down gracefully: after the drain
+// delay (PASAR_DRAIN_DELAY, serving with /readyz at 503) it stops accepting,
 // lets in-flight requests finish (bounded by the shutdown timeout), stops consumers, flushes the
 // outboxes and closes everything.
 func (a *App) Serve(ctx context.Context, l net.Listener) error {
@@ -252,6 +253,7 @@ func (a *App) Serve(ctx context.Context, l net.Listener) error {
 	}
 	a.log.Info("shutting down")
 	close(a.draining)
+	httpx.DrainDelay(a.log, a.cfg.DrainDelay, errc)
 	sctx, cancel := context.WithTimeout(context.Background(), a.cfg.ShutdownTimeout)
 	defer cancel()
 	err := srv.Shutdown(sctx)

@@ -76,9 +76,9 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	httpx.JSON(w, http.StatusOK, map[string]any{"status": status, "services": services})
 }
 
-// Serve answers on l until ctx ends, then turns /readyz to 503, finishes in-flight requests
+// Serve answers on l until ctx ends, then turns /readyz to 503, serves on for drainDelay, finishes in-flight requests
 // (bounded by shutdownTimeout) and stops the health checks.
-func (s *Server) Serve(ctx context.Context, l net.Listener, shutdownTimeout time.Duration, log *slog.Logger) error {
+func (s *Server) Serve(ctx context.Context, l net.Listener, shutdownTimeout, drainDelay time.Duration, log *slog.Logger) error {
 	srv := &http.Server{
 		Handler:           s,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -99,6 +99,7 @@ func (s *Server) Serve(ctx context.Context, l net.Listener, shutdownTimeout time
 	}
 	log.Info("shutting down")
 	s.draining.Store(true)
+	httpx.DrainDelay(log, drainDelay, errc)
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {

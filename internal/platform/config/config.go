@@ -32,6 +32,7 @@ type Config struct {
 	LogFormat        string
 	RequestTimeout   time.Duration
 	ShutdownTimeout  time.Duration
+	DrainDelay       time.Duration
 	MaxBodyBytes     int64
 	RedisURL         string
 	JWKSURL          string
@@ -175,6 +176,7 @@ func (c *Config) Settings() []Setting {
 		{"log-format", "PASAR_LOG_FORMAT", "json or text", Storage | Server | Gateway, false, (*stringValue)(&c.LogFormat)},
 		{"request-timeout", "PASAR_REQUEST_TIMEOUT", "longest time one request may take", Server | Gateway, false, (*durationValue)(&c.RequestTimeout)},
 		{"shutdown-timeout", "PASAR_SHUTDOWN_TIMEOUT", "longest wait for in-flight requests on shutdown", Server | Gateway, false, (*durationValue)(&c.ShutdownTimeout)},
+		{"drain-delay", "PASAR_DRAIN_DELAY", "on shutdown, keep serving this long with /readyz answering 503, so a load balancer in front stops sending before the listener closes (e.g. 5s behind HAProxy)", Server | Gateway, false, (*durationValue)(&c.DrainDelay)},
 		{"max-body-bytes", "PASAR_MAX_BODY_BYTES", "largest request body accepted, in bytes", Server | Gateway, false, (*int64Value)(&c.MaxBodyBytes)},
 		{"redis-url", "PASAR_REDIS_URL", "Redis URL; when set, browser sessions, carts and rate limits live there", Server | Gateway, true, (*stringValue)(&c.RedisURL)},
 		{"redis-prefix", "PASAR_REDIS_PREFIX", "prefix of every Redis key (carts, sessions, rate limits); shops sharing a Redis each need their own", Server | Gateway, false, (*stringValue)(&c.RedisPrefix)},
@@ -295,6 +297,7 @@ func (c *Config) validate(ss []Setting) error {
 		"log-format":          func() error { return oneOf(c.LogFormat, "json", "text") },
 		"request-timeout":     func() error { return positive(int64(c.RequestTimeout)) },
 		"shutdown-timeout":    func() error { return positive(int64(c.ShutdownTimeout)) },
+		"drain-delay":         func() error { return notNegative(int64(c.DrainDelay)) },
 		"max-body-bytes":      func() error { return positive(c.MaxBodyBytes) },
 		"redis-url":           func() error { return checkURLs(c.RedisURL, "redis", "rediss") },
 		"jwks-url":            func() error { return checkURLs(c.JWKSURL, "http", "https") },
@@ -470,6 +473,13 @@ func natsName(v string, dots bool) error {
 func nonEmpty(v string) error {
 	if strings.TrimSpace(v) == "" {
 		return errors.New("must not be empty")
+	}
+	return nil
+}
+
+func notNegative(n int64) error {
+	if n < 0 {
+		return errors.New("must not be negative")
 	}
 	return nil
 }
