@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/pasarhq/pasar/internal/platform/auth"
+	"github.com/pasarhq/pasar/internal/platform/httpx"
 )
 
 // adminPrefix is where every service's admin API lives.
@@ -26,17 +27,17 @@ func (a *App) auditAdminWrites(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		sw := httpx.NewStatusWriter(w)
 		next.ServeHTTP(sw, r)
 		unmatched := r.Pattern == "" || r.Pattern == "/" // "/" is the router's 404/405 fallback
-		if sw.status == http.StatusUnauthorized || unmatched {
+		if sw.Status == http.StatusUnauthorized || unmatched {
 			return // nobody known acted, or no admin endpoint was there to act on
 		}
 		e := auth.AuditOf(r, area, r.Method+" "+routeOf(r), r.URL.Path)
-		if sw.status >= 400 {
+		if sw.Status >= 400 {
 			e.Outcome = auth.Failure
 		}
-		e.Detail = map[string]string{"status": strconv.Itoa(sw.status)}
+		e.Detail = map[string]string{"status": strconv.Itoa(sw.Status)}
 		if err := a.auditor.Record(r.Context(), e); err != nil {
 			a.log.Error("audit entry not recorded", "action", e.Action, "target", e.Target, "err", err)
 		}
@@ -68,25 +69,3 @@ func routeOf(r *http.Request) string {
 	}
 	return r.URL.Path
 }
-
-// statusWriter remembers the status a handler answered with.
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-	wrote  bool
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	if !w.wrote {
-		w.status, w.wrote = code, true
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusWriter) Write(b []byte) (int, error) {
-	w.wrote = true
-	return w.ResponseWriter.Write(b)
-}
-
-// Unwrap lets http.ResponseController reach the underlying writer (flushing import progress).
-func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

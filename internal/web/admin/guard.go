@@ -36,11 +36,11 @@ func (h *Handler) require(perm auth.Permission, next http.Handler) http.Handler 
 // route, on what path, and whether it worked. A rejected form (4xx) is a failure entry.
 func (h *Handler) audited(area, route string, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		sw := httpx.NewStatusWriter(w)
 		next.ServeHTTP(sw, r)
 		e := auth.AuditOf(r, area, route, r.URL.Path)
-		e.Detail = map[string]string{"status": strconv.Itoa(sw.status), "via": "admin-page"}
-		if sw.status >= 400 {
+		e.Detail = map[string]string{"status": strconv.Itoa(sw.Status), "via": "admin-page"}
+		if sw.Status >= 400 {
 			e.Outcome = auth.Failure
 		}
 		if err := h.o.Identity.Record(r.Context(), e); err != nil {
@@ -48,27 +48,6 @@ func (h *Handler) audited(area, route string, next http.Handler) http.Handler {
 		}
 	})
 }
-
-// statusWriter remembers the status a handler answered with.
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-	wrote  bool
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	if !w.wrote {
-		w.status, w.wrote = code, true
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusWriter) Write(b []byte) (int, error) {
-	w.wrote = true
-	return w.ResponseWriter.Write(b)
-}
-
-func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // safeNext is where to go after signing in: a path under /admin/ on this site, nothing else, so
 // the sign-in page cannot be used to send people to another site.
