@@ -46,15 +46,13 @@ func (c *Client) CreateIntent(ctx context.Context, r IntentRequest) (Intent, err
 // Charge calls POST /api/v1/internal/payments/intents/{id}/charge.
 func (c *Client) Charge(ctx context.Context, id string, card Card) (Intent, error) {
 	var out Intent
-	return out, c.call(ctx, "POST", intentPath(id, "charge"), cardBody{Number: card.Number, ExpMonth: card.ExpMonth,
-		ExpYear: card.ExpYear, CVC: card.CVC}, &out)
+	return out, c.call(ctx, "POST", intentPath(id, "charge"), bodyOf(card), &out)
 }
 
 // Authorize calls POST /api/v1/internal/payments/intents/{id}/authorize.
 func (c *Client) Authorize(ctx context.Context, id string, card Card) (Intent, error) {
 	var in Intent
-	b := cardBody{Number: card.Number, ExpMonth: card.ExpMonth, ExpYear: card.ExpYear, CVC: card.CVC}
-	return in, c.call(ctx, "POST", intentPath(id, "authorize"), b, &in)
+	return in, c.call(ctx, "POST", intentPath(id, "authorize"), bodyOf(card), &in)
 }
 
 // Capture calls POST /api/v1/internal/payments/intents/{id}/capture.

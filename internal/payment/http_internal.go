@@ -1,6 +1,7 @@
 package payment
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/pasarhq/pasar/internal/platform/auth"
@@ -13,8 +14,8 @@ import (
 func (h *Handler) internalRoutes(r *httpx.Router) {
 	manage := func(pattern string, f http.HandlerFunc) { r.Handle(pattern, auth.RequireFunc(auth.OrdersManage, f)) }
 	manage("POST /api/v1/internal/payments/intents", h.createIntent)
-	manage("POST /api/v1/internal/payments/intents/{id}/authorize", h.authorize)
-	manage("POST /api/v1/internal/payments/intents/{id}/charge", h.charge)
+	manage("POST /api/v1/internal/payments/intents/{id}/authorize", h.cardStep(h.svc.Authorize))
+	manage("POST /api/v1/internal/payments/intents/{id}/charge", h.cardStep(h.svc.Charge))
 	manage("POST /api/v1/internal/payments/intents/{id}/capture", h.capture)
 	manage("POST /api/v1/internal/payments/intents/{id}/void", h.void)
 	r.Handle("POST /api/v1/internal/payments/intents/{id}/refund", auth.RequireFunc(auth.PaymentsRefund, h.refund))
@@ -26,6 +27,26 @@ type cardBody struct {
 	ExpMonth int    `json:"exp_month,omitempty"`
 	ExpYear  int    `json:"exp_year,omitempty"`
 	CVC      string `json:"cvc,omitempty"`
+}
+
+func bodyOf(c Card) cardBody {
+	return cardBody{Number: c.Number, ExpMonth: c.ExpMonth, ExpYear: c.ExpYear, CVC: c.CVC}
+}
+
+func (b cardBody) card() Card {
+	return Card{Number: b.Number, ExpMonth: b.ExpMonth, ExpYear: b.ExpYear, CVC: b.CVC}
+}
+
+// cardStep decodes a card and hands it to step (authorize or charge) with the intent id.
+func (h *Handler) cardStep(step func(context.Context, string, Card) (Intent, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var c cardBody
+		if err := httpx.Decode(w, r, &c); err != nil {
+			httpx.WriteError(w, r, err)
+			return
+		}
+		h.answer(w, r)(step(r.Context(), r.PathValue("id"), c.card()))
+	}
 }
 
 // amountBody is the body of capture and refund.
@@ -41,26 +62,6 @@ func (h *Handler) createIntent(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.answer(w, r)(h.svc.CreateIntent(r.Context(), in))
-}
-
-func (h *Handler) authorize(w http.ResponseWriter, r *http.Request) {
-	var c cardBody
-	if err := httpx.Decode(w, r, &c); err != nil {
-		httpx.WriteError(w, r, err)
-		return
-	}
-	card := Card{Number: c.Number, ExpMonth: c.ExpMonth, ExpYear: c.ExpYear, CVC: c.CVC}
-	h.answer(w, r)(h.svc.Authorize(r.Context(), r.PathValue("id"), card))
-}
-
-func (h *Handler) charge(w http.ResponseWriter, r *http.Request) {
-	var c cardBody
-	if err := httpx.Decode(w, r, &c); err != nil {
-		httpx.WriteError(w, r, err)
-		return
-	}
-	card := Card{Number: c.Number, ExpMonth: c.ExpMonth, ExpYear: c.ExpYear, CVC: c.CVC}
-	h.answer(w, r)(h.svc.Charge(r.Context(), r.PathValue("id"), card))
 }
 
 func (h *Handler) capture(w http.ResponseWriter, r *http.Request) {
