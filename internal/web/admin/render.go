@@ -19,6 +19,7 @@ import (
 	"github.com/pasarhq/pasar/internal/identity"
 	"github.com/pasarhq/pasar/internal/platform/apperr"
 	"github.com/pasarhq/pasar/internal/platform/auth"
+	"github.com/pasarhq/pasar/internal/platform/httpx"
 )
 
 //go:embed templates/*.html
@@ -134,35 +135,7 @@ func (f *form) absorb(err error) int {
 	if len(e.Fields) == 0 || e.Kind != apperr.InvalidInput {
 		f.Message = e.Message
 	}
-	return statusOf(e.Kind)
-}
-
-func statusOf(k apperr.Kind) int {
-	switch k {
-	case apperr.InvalidInput:
-		return http.StatusUnprocessableEntity
-	case apperr.BadRequest:
-		return http.StatusBadRequest
-	case apperr.Unauthenticated:
-		return http.StatusUnauthorized
-	case apperr.Forbidden:
-		return http.StatusForbidden
-	case apperr.NotFound:
-		return http.StatusNotFound
-	case apperr.Conflict:
-		return http.StatusConflict
-	case apperr.PreconditionFailed:
-		return http.StatusPreconditionFailed
-	case apperr.TooLarge:
-		return http.StatusRequestEntityTooLarge
-	case apperr.RateLimited:
-		return http.StatusTooManyRequests
-	case apperr.Unavailable:
-		return http.StatusServiceUnavailable
-	case apperr.PaymentRequired:
-		return http.StatusPaymentRequired
-	}
-	return http.StatusInternalServerError
+	return httpx.StatusOf(e.Kind)
 }
 
 // render writes page name with status. Templates are executed into a buffer first, so a
@@ -197,7 +170,7 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	status, msg := http.StatusInternalServerError, "Something went wrong. Try again in a moment."
 	var e *apperr.Error
 	if errors.As(err, &e) && e.Kind != apperr.Internal {
-		status, msg = statusOf(e.Kind), e.Message
+		status, msg = httpx.StatusOf(e.Kind), e.Message
 	} else {
 		h.o.Logger.Error("admin page", "path", r.URL.Path, "err", err)
 	}
