@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"os/signal"
 	"strings"
@@ -71,12 +70,8 @@ func gatewayCmd(args []string, getenv func(string) string, stdout, stderr io.Wri
 	}
 	defer e.Close()
 
-	l, err := net.Listen("tcp", cfg.Addr)
+	l, err := listen(ctx, cfg, log)
 	if err != nil {
-		return err
-	}
-	if l, err = edge.ListenTLS(ctx, edge.TLSOptionsFrom(cfg), l, log); err != nil {
-		l.Close()
 		return err
 	}
 	g.Start(ctx)

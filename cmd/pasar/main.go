@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"os"
 	"os/signal"
@@ -123,12 +124,8 @@ func serve(args []string, getenv func(string) string, stdout, stderr io.Writer) 
 	defer stop()
 
 	// Listen first so a taken port fails fast, before stores and the bus are opened.
-	l, err := net.Listen("tcp", cfg.Addr)
+	l, err := listen(ctx, cfg, log)
 	if err != nil {
-		return err
-	}
-	if l, err = edge.ListenTLS(ctx, edge.TLSOptionsFrom(cfg), l, log); err != nil {
-		l.Close()
 		return err
 	}
 	tp, err := observability.NewTracerProvider(ctx, "pasar", version, getenv)
@@ -159,4 +156,18 @@ func versionLine() string {
 		v = bi.Main.Version
 	}
 	return fmt.Sprintf("pasar %s (%s %s/%s)", v, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+}
+
+// listen opens the HTTP listener of serve and gateway on cfg.Addr, with TLS when configured.
+func listen(ctx context.Context, cfg config.Config, log *slog.Logger) (net.Listener, error) {
+	l, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return nil, err
+	}
+	tl, err := edge.ListenTLS(ctx, edge.TLSOptionsFrom(cfg), l, log)
+	if err != nil {
+		l.Close()
+		return nil, err
+	}
+	return tl, nil
 }
