@@ -70,12 +70,13 @@ type Identity interface {
 	auth.Auditor
 }
 
-// Compile-time checks that the in-process services fit.
+// Compile-time checks that the in-process services (and the clients standing in for them) fit.
 var (
 	_ Catalog   = catalog.Service(nil)
 	_ Inventory = inventory.Service(nil)
 	_ Orders    = order.Service(nil)
 	_ Discounts = (*cart.Discounts)(nil)
+	_ Discounts = (*cart.DiscountsClient)(nil)
 	_ Identity  = identity.Service(nil)
 )
 
