@@ -5,8 +5,11 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"mime"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"net/mail"
 	"os"
 	"path/filepath"
 	"strings"
@@ -125,6 +128,7 @@ func TestCheckoutMailsAndWebhooks(t *testing.T) {
 
 	var page struct {
 		Items []struct {
+			Title    string `json:"title"`
 			Variants []struct {
 				SKU string `json:"sku"`
 			} `json:"variants"`
@@ -183,6 +187,14 @@ func TestCheckoutMailsAndWebhooks(t *testing.T) {
 			if !strings.Contains(conf, "To: <ann@example.test>") || !strings.Contains(reset, "https://shop.example.test/account/reset?token=") {
 				t.Fatalf("mails:\n%s\n%s", conf, reset)
 			}
+			// The confirmation lists what was ordered and where it goes, from the event alone.
+			text := textPart(t, conf)
+			for _, w := range []string{"2 x " + page.Items[0].Title + " (SKU " + sku + ")", "Subtotal: USD ", "Shipping to:\n    Ann\n    1 Main St\n    12345 Springfield\n    US\n",
+				"https://shop.example.test/orders/" + o.ID} {
+				if !strings.Contains(text, w) {
+					t.Errorf("confirmation lacks %q:\n%s", w, text)
+				}
+			}
 			break
 		}
 		if time.Now().After(deadline) {
@@ -192,7 +204,32 @@ func TestCheckoutMailsAndWebhooks(t *testing.T) {
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	if !strings.Contains(hooks[0], `"type":"order.paid"`) || !strings.Contains(hooks[0], o.Number) {
+	if !strings.Contains(hooks[0], `"type":"order.paid"`) || !strings.Contains(hooks[0], o.Number) ||
+		!strings.Contains(hooks[0], `"lines":[{"sku":"`+sku+`"`) {
 		t.Errorf("webhook body %s", hooks[0])
+	}
+}
+
+// textPart returns the decoded text/plain part of a raw multipart mail, with LF line ends.
+func textPart(t *testing.T, raw string) string {
+	t.Helper()
+	m, err := mail.ReadMessage(strings.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, params, err := mime.ParseMediaType(m.Header.Get("Content-Type"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := multipart.NewReader(m.Body, params["boundary"])
+	for {
+		p, err := r.NextPart()
+		if err != nil {
+			t.Fatalf("no text part: %v", err)
+		}
+		if strings.HasPrefix(p.Header.Get("Content-Type"), "text/plain") {
+			b, _ := io.ReadAll(p)
+			return strings.ReplaceAll(string(b), "\r\n", "\n")
+		}
 	}
 }

@@ -101,6 +101,7 @@ func parseMail(t testing.TB, raw []byte) parsed {
 			t.Fatal(err)
 		}
 		b, _ := io.ReadAll(part)
+		b = []byte(strings.ReplaceAll(string(b), "\r\n", "\n")) // lines end in CRLF on the wire
 		switch {
 		case strings.HasPrefix(part.Header.Get("Content-Type"), "text/plain"):
 			p.text = string(b)

@@ -125,7 +125,7 @@ func TestSMTPMailer(t *testing.T) {
 	}
 	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
 		s := newService(t, d, Options{Mailer: m, From: "Shop <shop@example.test>"})
-		e := orderEvent(order.Shipped, order.Paid, true)
+		e := fullOrderEvent(order.Shipped, order.Paid)
 		e.OrderID = newID("o")
 		before := len(srv.mails())
 		srv.mu.Lock()
@@ -144,11 +144,13 @@ func TestSMTPMailer(t *testing.T) {
 			t.Fatalf("server got %d mails, want %d", len(got), before+1)
 		}
 		r := got[len(got)-1]
-		if !r.tls || r.user != "mailer" || r.from != "shop@example.test" || len(r.to) != 1 || r.to[0] != "ann@example.test" {
+		if !r.tls || r.user != "mailer" || r.from != "shop@example.test" || len(r.to) != 1 || r.to[0] != "kei@example.test" {
 			t.Fatalf("received %+v", r)
 		}
-		if p := parseMail(t, r.data); p.subject() != "Order PSR-100001 has shipped" {
-			t.Errorf("subject %q", p.subject())
+		p := parseMail(t, r.data)
+		if p.subject() != "Order PSR-100007 has shipped" || !strings.Contains(p.text, "3 x Sencha tea (SKU TEA-SENCHA-100G)\n    JPY 1200 each: JPY 3600") ||
+			!strings.Contains(p.text, "Tracking number: JP-TRK-9") || !strings.Contains(p.html, "Cup &lt;script&gt;") {
+			t.Errorf("mail over SMTP: %q\n%s\n%s", p.subject(), p.text, p.html)
 		}
 	})
 

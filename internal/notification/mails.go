@@ -47,8 +47,8 @@ func (s *Service) HandleMail(ctx context.Context, tx *db.Tx, ev events.Event) er
 	if err := ev.Decode(&e); err != nil {
 		return err
 	}
-	d := mailData{Number: e.Number, Total: formatMoney(e.Total.Amount, e.Total.Currency), Tracking: e.Tracking,
-		OrderURL: s.o.PublicURL + "/orders/" + url.PathEscape(e.OrderID), Paid: e.Captured}
+	d := orderMail(e)
+	d.OrderURL = s.o.PublicURL + "/orders/" + url.PathEscape(e.OrderID)
 	var kind string
 	switch {
 	case ev.Type == "order.placed" || ev.Type == "order.paid":

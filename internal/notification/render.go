@@ -23,7 +23,13 @@ var kinds = []string{KindOrderConfirmation, KindOrderShipped, KindOrderRefunded,
 type mailData struct {
 	Shop      string
 	Number    string
+	Lines     []mailLine
+	Subtotal  string // empty when the event did not carry the totals
+	Discount  string // negative; empty when there was none
+	Shipping  string
+	Tax       string
 	Total     string
+	Address   []string // the shipping address, a line each
 	OrderURL  string
 	Tracking  string
 	Paid      bool // the payment was captured
@@ -41,11 +47,11 @@ type templates struct {
 func parseTemplates() (templates, error) {
 	t := templates{text: map[string]*texttemplate.Template{}, html: map[string]*htmltemplate.Template{}}
 	for _, k := range kinds {
-		tt, err := texttemplate.ParseFS(templateFiles, "templates/"+k+".txt")
+		tt, err := texttemplate.ParseFS(templateFiles, "templates/order.txt", "templates/"+k+".txt")
 		if err != nil {
 			return t, fmt.Errorf("mail template %s: %w", k, err)
 		}
-		ht, err := htmltemplate.ParseFS(templateFiles, "templates/layout.html", "templates/"+k+".html")
+		ht, err := htmltemplate.ParseFS(templateFiles, "templates/layout.html", "templates/order.html", "templates/"+k+".html")
 		if err != nil {
 			return t, fmt.Errorf("mail template %s: %w", k, err)
 		}

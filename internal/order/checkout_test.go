@@ -2,7 +2,9 @@ package order
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -15,6 +17,7 @@ import (
 	"github.com/pasarhq/pasar/internal/platform/apperr"
 	"github.com/pasarhq/pasar/internal/platform/db"
 	"github.com/pasarhq/pasar/internal/platform/db/dbtest"
+	"github.com/pasarhq/pasar/internal/platform/events"
 )
 
 func TestCheckoutPaysAndSellsStock(t *testing.T) {
@@ -59,6 +62,23 @@ func TestCheckoutPaysAndSellsStock(t *testing.T) {
 			if n := count(t, f.d, `SELECT COUNT(*) FROM events_outbox WHERE type = $1`, typ); n != 1 {
 				t.Errorf("%s events: %d", typ, n)
 			}
+		}
+		// The event brings what was ordered, for the shopper's mail and merchants' webhooks.
+		var raw string
+		if err := f.d.QueryRowContext(context.Background(), `SELECT payload FROM events_outbox WHERE type = 'order.placed'`).Scan(&raw); err != nil {
+			t.Fatal(err)
+		}
+		var ev events.Event
+		var placed OrderEvent
+		if err := json.Unmarshal([]byte(raw), &ev); err != nil {
+			t.Fatal(err)
+		}
+		if err := ev.Decode(&placed); err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(placed.Lines, o.Lines) || placed.Totals == nil || *placed.Totals != o.Totals ||
+			placed.ShippingAddress == nil || *placed.ShippingAddress != o.ShippingAddress || o.ShippingAddress.City == "" {
+			t.Errorf("order.placed payload %+v, order %+v", placed, o)
 		}
 		if _, err := f.carts.Get(ctx, id); err == nil {
 			t.Error("cart still there after checkout")

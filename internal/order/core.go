@@ -171,7 +171,8 @@ func (c *Core) advance(ctx context.Context, o *Order, set func(tx *db.Tx) error,
 			}
 			if _, err := c.out.Add(ctx, tx, EventPrefix+string(steps[i].To), 1, OrderEvent{OrderID: o.ID, Number: o.Number,
 				Status: steps[i].To, From: steps[i].From, Email: o.Email, CustomerID: o.CustomerID, Total: o.Total,
-				Tracking: o.TrackingNumber, Captured: captured}); err != nil {
+				Tracking: o.TrackingNumber, Captured: captured, Lines: o.Lines, Totals: &o.Totals,
+				ShippingAddress: &o.ShippingAddress}); err != nil {
 				return err
 			}
 		}

@@ -136,6 +136,12 @@ type OrderEvent struct {
 	// Captured says the payment had been captured when the event was published: with capture
 	// at checkout even order.placed says so, as placed and paid are committed together.
 	Captured bool `json:"captured"`
+	// Lines, Totals and ShippingAddress are what was ordered and where it goes, so a consumer
+	// (the shopper's mail, a merchant's webhook) needs no call back to the order service.
+	// Events published before they were added lack them.
+	Lines           []Line   `json:"lines,omitempty"`
+	Totals          *Totals  `json:"totals,omitempty"`
+	ShippingAddress *Address `json:"shipping_address,omitempty"`
 }
 
 // Errors the order service returns.
