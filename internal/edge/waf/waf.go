@@ -88,6 +88,13 @@ func (w *WAF) Mode() Mode { return w.mode }
 // directives is the whole configuration: Coraza's recommended engine settings with response
 // inspection off, the CRS setup at paranoia level 1, Pasar's settings and exclusions, then the
 // CRS request rules. The response rule files are left out, as responses are never inspected.
+//
+// SecRxPreFilter makes each @rx rule first check what any match must contain (its required
+// literals, its minimum length) and skip the regular expression when the value lacks it; most
+// values a shop sees lack the words of most attack patterns. It is a necessary-condition check,
+// so it cannot turn a match into a miss (TestRxPrefilterChangesNoVerdict compares it with the
+// plain engine over the attack corpus), and it only applies to rules parsed after it, so it
+// comes before the CRS files.
 func directives(mode Mode, maxBody int64) string {
 	engine := "On"
 	if mode == Detect {
@@ -97,6 +104,7 @@ func directives(mode Mode, maxBody int64) string {
 	return strings.Join([]string{
 		"Include @coraza.conf-recommended",
 		"SecRuleEngine " + engine,
+		"SecRxPreFilter On",
 		"SecResponseBodyAccess Off",
 		"SecAuditEngine Off", // the incident line in Pasar's log is the audit record
 		"SecRequestBodyLimit " + limit,
