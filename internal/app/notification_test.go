@@ -75,6 +75,7 @@ func TestCheckoutMailsAndWebhooks(t *testing.T) {
 	cfg.RateLimitClient, cfg.RateLimitAccount = 0, 0
 	cfg.Argon2Memory, cfg.Argon2Iterations = 64, 1
 	cfg.PublicURL = "https://shop.example.test"
+	cfg.WebhookAllowPrivate = true // the merchant's receiver is an httptest server on loopback
 	const pass = "tangerine submarine 42"
 	if _, err := CreateUser(ctx, cfg, log, "boss@example.test", pass, auth.Admin); err != nil {
 		t.Fatal(err)

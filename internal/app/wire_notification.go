@@ -32,7 +32,7 @@ func (a *App) wireNotification(ctx context.Context) error {
 		log.Info("no SMTP server configured: mail is written to the mail log folder", "dir", mailDir(a.cfg))
 	}
 	svc, err := notification.New(st.DB, notification.Options{Mailer: mailer, From: a.cfg.MailFrom,
-		PublicURL: a.cfg.PublicURL, Logger: log})
+		PublicURL: a.cfg.PublicURL, AllowPrivateTargets: a.cfg.WebhookAllowPrivate, Logger: log})
 	if err != nil {
 		return fmt.Errorf("notification: %w", err)
 	}

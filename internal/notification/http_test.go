@@ -54,6 +54,18 @@ func TestWebhookAPI(t *testing.T) {
 			{"bad secret", `{"url":"https://x.test/h","event_types":["*"],"secret":"hunter2"}`, 422, []string{"secret"}},
 			{"unknown field", `{"url":"https://x.test/h","event_types":["*"],"colour":"red"}`, 400, nil},
 			{"not json", `{"url":`, 400, nil},
+			// Internal targets, by class (names that resolve to them are refused when dialled).
+			{"loopback", `{"url":"http://127.0.0.1:8080/h","event_types":["*"]}`, 422, []string{"url"}},
+			{"loopback v6", `{"url":"http://[::1]/h","event_types":["*"]}`, 422, []string{"url"}},
+			{"localhost", `{"url":"http://localhost/h","event_types":["*"]}`, 422, []string{"url"}},
+			{"private", `{"url":"https://10.1.2.3/h","event_types":["*"]}`, 422, []string{"url"}},
+			{"private 192.168", `{"url":"https://192.168.1.20/h","event_types":["*"]}`, 422, []string{"url"}},
+			{"cloud metadata", `{"url":"http://169.254.169.254/latest/meta-data/","event_types":["*"]}`, 422, []string{"url"}},
+			{"link-local v6", `{"url":"http://[fe80::1]/h","event_types":["*"]}`, 422, []string{"url"}},
+			{"unique local", `{"url":"http://[fd12:3456::1]/h","event_types":["*"]}`, 422, []string{"url"}},
+			{"multicast", `{"url":"http://224.0.0.251/h","event_types":["*"]}`, 422, []string{"url"}},
+			{"unspecified", `{"url":"http://0.0.0.0:8080/h","event_types":["*"]}`, 422, []string{"url"}},
+			{"mapped loopback", `{"url":"http://[::ffff:127.0.0.1]/h","event_types":["*"]}`, 422, []string{"url"}},
 		}
 		for _, b := range bad {
 			rec := do(admin(), "POST", "/api/v1/admin/webhooks", b.body)

@@ -23,8 +23,11 @@ type Options struct {
 	Mailer    Mailer // required: SMTP or the mail log folder
 	From      string // From of every mail; default "Pasar <shop@localhost>"
 	PublicURL string // the shop's address for links in mail; default http://localhost:8080
-	// HTTPClient sends webhooks; the default times out after 10s and follows no redirects.
+	// HTTPClient sends webhooks; the default is NewWebhookClient(AllowPrivateTargets).
 	HTTPClient *http.Client
+	// AllowPrivateTargets lets endpoints be on loopback, private and link-local addresses (an
+	// on-premises receiver, tests); otherwise they are refused when registered and when dialled.
+	AllowPrivateTargets bool
 	// Backoff is the wait before a webhook delivery's attempt n+1 after attempt n failed;
 	// default DefaultBackoff.
 	Backoff func(attempt int) time.Duration
@@ -63,9 +66,7 @@ func New(d *db.DB, o Options) (*Service, error) {
 	}
 	o.PublicURL = strings.TrimRight(o.PublicURL, "/")
 	if o.HTTPClient == nil {
-		o.HTTPClient = &http.Client{Timeout: 10 * time.Second,
-			// A redirect is a failed delivery: following it would send the signed event elsewhere.
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		o.HTTPClient = NewWebhookClient(o.AllowPrivateTargets)
 	}
 	if o.Backoff == nil {
 		o.Backoff = DefaultBackoff

@@ -58,7 +58,7 @@ var (
 	ErrEndpointNotFound = apperr.New(apperr.NotFound, "webhook_not_found", "No such webhook endpoint.")
 )
 
-func (r *EndpointRequest) validate() error {
+func (r *EndpointRequest) validate(allowPrivate bool) error {
 	var errs []apperr.FieldError
 	u, err := url.Parse(r.URL)
 	switch {
@@ -66,6 +66,8 @@ func (r *EndpointRequest) validate() error {
 		errs = append(errs, apperr.FieldError{Field: "url", Detail: fmt.Sprintf("is required: an http or https URL of at most %d bytes", MaxURLLength)})
 	case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Fragment != "":
 		errs = append(errs, apperr.FieldError{Field: "url", Detail: "must be an absolute http or https URL without a fragment"})
+	case !allowPrivate && privateHost(u.Hostname()):
+		errs = append(errs, apperr.FieldError{Field: "url", Detail: u.Hostname() + " " + ErrPrivateTarget.Error()})
 	}
 	if len(r.EventTypes) == 0 || len(r.EventTypes) > MaxEventTypes {
 		errs = append(errs, apperr.FieldError{Field: "event_types", Detail: fmt.Sprintf("give 1 to %d event types, or [\"*\"] for all", MaxEventTypes)})
@@ -121,7 +123,7 @@ func (s *Service) CreateEndpoint(ctx context.Context, r EndpointRequest) (Endpoi
 	if err := auth.Check(ctx, auth.WebhooksManage); err != nil {
 		return Endpoint{}, err
 	}
-	if err := r.validate(); err != nil {
+	if err := r.validate(s.o.AllowPrivateTargets); err != nil {
 		return Endpoint{}, err
 	}
 	if r.Secret == "" {

@@ -97,6 +97,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 }
 
 func fastRetries(o Options) Options {
+	o.AllowPrivateTargets = true // the receivers are httptest servers on loopback
 	o.Backoff = func(int) time.Duration { return 20 * time.Millisecond }
 	o.Poll = 10 * time.Millisecond
 	return o

@@ -79,6 +79,8 @@ type Config struct {
 	MailFrom  string
 	PublicURL string
 
+	WebhookAllowPrivate bool
+
 	// Distributed shape (docs/DISTRIBUTED.md): which services run here, where the others are.
 	Services            string
 	IdentityURL         string
@@ -217,6 +219,7 @@ func (c *Config) Settings() []Setting {
 		{"capture", "PASAR_CAPTURE", "when payments are captured: immediate (at checkout) or shipment (when the order ships; checkout only authorizes)", Server, false, (*stringValue)(&c.Capture)},
 		{"smtp-url", "PASAR_SMTP_URL", "SMTP server for mail, e.g. smtp://user:pass@host:587 (STARTTLS) or smtps://host:465; empty writes each mail as an .eml file under <data>/mail", Server, true, (*stringValue)(&c.SMTPURL)},
 		{"mail-from", "PASAR_MAIL_FROM", "From address of the shop's mail", Server, false, (*stringValue)(&c.MailFrom)},
+		{"webhook-allow-private", "PASAR_WEBHOOK_ALLOW_PRIVATE", "let merchant webhooks reach loopback, private, link-local and other internal addresses (an on-premises receiver); refused by default", Server, false, (*boolValue)(&c.WebhookAllowPrivate)},
 		{"public-url", "PASAR_PUBLIC_URL", "the shop's address as shoppers reach it (e.g. https://shop.example.com), for links in mail; empty uses http://localhost:8080", Server, false, (*stringValue)(&c.PublicURL)},
 
 		{"services", "PASAR_SERVICES", "services this process runs, comma separated (" + strings.Join(ServiceNames, ", ") + "); empty: all of them", Server, false, (*stringValue)(&c.Services)},
