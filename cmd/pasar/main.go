@@ -40,6 +40,8 @@ Usage:
   pasar user create --email E [--role admin]   add an account (password from a prompt or PASAR_USER_PASSWORD)
   pasar keys rotate        add a token signing key; old tokens stay valid until they expire
   pasar events parked      list events consumers gave up on
+  pasar backup --to DIR    copy the shop's stores and files into DIR while it keeps serving
+  pasar restore --from DIR restore a backup into an empty data folder or database (--force to replace)
   pasar version            print the version
 
 Run "pasar <command> --help" for a command's flags and their PASAR_* environment twins.
@@ -70,6 +72,10 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 		err = userCmd(rest, getenv, stdout, stderr)
 	case "keys":
 		err = keysCmd(rest, getenv, stdout, stderr)
+	case "backup":
+		err = backupCmd(rest, getenv, stdout, stderr)
+	case "restore":
+		err = restoreCmd(rest, getenv, stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, versionLine())
 	case "help", "--help", "-h":
@@ -151,11 +157,15 @@ func migrate(args []string, getenv func(string) string, stdout, stderr io.Writer
 }
 
 func versionLine() string {
-	v := version
-	if bi, ok := debug.ReadBuildInfo(); ok && v == "dev" && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-		v = bi.Main.Version
+	return fmt.Sprintf("pasar %s (%s %s/%s)", buildVersion(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
+}
+
+// buildVersion is the version set at build time, or the module's when built with go install.
+func buildVersion() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && version == "dev" && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
 	}
-	return fmt.Sprintf("pasar %s (%s %s/%s)", v, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	return version
 }
 
 // listen opens the HTTP listener of serve and gateway on cfg.Addr, with TLS when configured.
