@@ -14,7 +14,7 @@ func mailDir(cfg config.Config) string { return filepath.Join(cfg.DataDir, "mail
 
 // wireNotification opens the notification store, mails shoppers from order and identity events
 // (over PASAR_SMTP_URL, or into <data>/mail as .eml files), queues and sends merchant webhooks,
-// and serves the webhook admin API.
+// prunes mail and deliveries past their retention, and serves the webhook admin API.
 func (a *App) wireNotification(ctx context.Context) error {
 	st, err := a.OpenStore(ctx, "notification", notification.Migrations)
 	if err != nil {
@@ -32,7 +32,8 @@ func (a *App) wireNotification(ctx context.Context) error {
 		log.Info("no SMTP server configured: mail is written to the mail log folder", "dir", mailDir(a.cfg))
 	}
 	svc, err := notification.New(st.DB, notification.Options{Mailer: mailer, From: a.cfg.MailFrom,
-		PublicURL: a.cfg.PublicURL, AllowPrivateTargets: a.cfg.WebhookAllowPrivate, Logger: log})
+		PublicURL: a.cfg.PublicURL, AllowPrivateTargets: a.cfg.WebhookAllowPrivate, MailRetention: a.cfg.MailRetention,
+		DeliveryRetention: a.cfg.WebhookRetention, Logger: log})
 	if err != nil {
 		return fmt.Errorf("notification: %w", err)
 	}
@@ -50,6 +51,11 @@ func (a *App) wireNotification(ctx context.Context) error {
 	go func() {
 		defer a.bg.Done()
 		svc.RunWorker(a.bgCtx)
+	}()
+	a.bg.Add(1)
+	go func() {
+		defer a.bg.Done()
+		svc.RunRetention(a.bgCtx)
 	}()
 	svc.Routes(a.router)
 	a.openapi = append(a.openapi, notification.OpenAPI)

@@ -34,9 +34,17 @@ type Options struct {
 	// MaxAttempts is how many attempts a delivery gets before it is marked failed; default 8.
 	MaxAttempts int
 	// Poll is how often the webhook worker looks for due deliveries when nothing woke it; default 1s.
-	Poll   time.Duration
-	Logger *slog.Logger
-	Now    func() time.Time
+	Poll time.Duration
+	// MailRetention is how long mails are kept in the mail log folder, and their keys (which
+	// stop a redelivered event mailing twice) in the store; zero keeps them forever.
+	MailRetention time.Duration
+	// DeliveryRetention is how long finished webhook deliveries and their attempts are kept;
+	// zero keeps them forever. Pending deliveries are never removed.
+	DeliveryRetention time.Duration
+	// RetentionInterval is how often RunRetention prunes; default 1h.
+	RetentionInterval time.Duration
+	Logger            *slog.Logger
+	Now               func() time.Time
 }
 
 // DefaultBackoff waits 5s after the first failed attempt and four times longer after each
@@ -76,6 +84,9 @@ func New(d *db.DB, o Options) (*Service, error) {
 	}
 	if o.Poll <= 0 {
 		o.Poll = time.Second
+	}
+	if o.RetentionInterval <= 0 {
+		o.RetentionInterval = time.Hour
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)

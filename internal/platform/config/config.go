@@ -80,6 +80,8 @@ type Config struct {
 	PublicURL string
 
 	WebhookAllowPrivate bool
+	MailRetention       time.Duration
+	WebhookRetention    time.Duration
 
 	// Distributed shape (docs/DISTRIBUTED.md): which services run here, where the others are.
 	Services            string
@@ -135,6 +137,9 @@ func Default() Config {
 
 		Capture:  "immediate",
 		MailFrom: "Pasar <shop@localhost>",
+
+		MailRetention:    30 * 24 * time.Hour,
+		WebhookRetention: 30 * 24 * time.Hour,
 
 		ServiceTimeout:  10 * time.Second,
 		BreakerFailures: 5,
@@ -220,6 +225,8 @@ func (c *Config) Settings() []Setting {
 		{"smtp-url", "PASAR_SMTP_URL", "SMTP server for mail, e.g. smtp://user:pass@host:587 (STARTTLS) or smtps://host:465; empty writes each mail as an .eml file under <data>/mail", Server, true, (*stringValue)(&c.SMTPURL)},
 		{"mail-from", "PASAR_MAIL_FROM", "From address of the shop's mail", Server, false, (*stringValue)(&c.MailFrom)},
 		{"webhook-allow-private", "PASAR_WEBHOOK_ALLOW_PRIVATE", "let merchant webhooks reach loopback, private, link-local and other internal addresses (an on-premises receiver); refused by default", Server, false, (*boolValue)(&c.WebhookAllowPrivate)},
+		{"mail-retention", "PASAR_MAIL_RETENTION", "how long mails stay in the mail log folder (<data>/mail) and their records in the store; 0 keeps them forever", Server, false, (*durationValue)(&c.MailRetention)},
+		{"webhook-retention", "PASAR_WEBHOOK_RETENTION", "how long delivered and failed webhook deliveries stay in the delivery log; 0 keeps them forever", Server, false, (*durationValue)(&c.WebhookRetention)},
 		{"public-url", "PASAR_PUBLIC_URL", "the shop's address as shoppers reach it (e.g. https://shop.example.com), for links in mail; empty uses http://localhost:8080", Server, false, (*stringValue)(&c.PublicURL)},
 
 		{"services", "PASAR_SERVICES", "services this process runs, comma separated (" + strings.Join(ServiceNames, ", ") + "); empty: all of them", Server, false, (*stringValue)(&c.Services)},
@@ -344,6 +351,9 @@ func (c *Config) validate(ss []Setting) error {
 		"smtp-url":   func() error { return checkURLs(c.SMTPURL, "smtp", "smtps") },
 		"mail-from":  func() error { return checkMailbox(c.MailFrom) },
 		"public-url": func() error { return checkURLs(c.PublicURL, "http", "https") },
+		// A day at least: the mail keys must outlive any redelivery of the event that sent it.
+		"mail-retention":    func() error { return zeroOrAtLeast(c.MailRetention, 24*time.Hour) },
+		"webhook-retention": func() error { return zeroOrAtLeast(c.WebhookRetention, time.Hour) },
 
 		"services":              func() error { _, err := ParseServices(c.Services); return err },
 		"identity-url":          func() error { return checkURLs(c.IdentityURL, "http", "https") },
@@ -490,6 +500,13 @@ func notNegative(n int64) error {
 func positive(n int64) error {
 	if n <= 0 {
 		return errors.New("must be greater than zero")
+	}
+	return nil
+}
+
+func zeroOrAtLeast(d, lo time.Duration) error {
+	if d != 0 && d < lo {
+		return fmt.Errorf("must be 0 (keep forever) or at least %s", lo)
 	}
 	return nil
 }

@@ -53,6 +53,8 @@ func TestLoadRejectsBadValues(t *testing.T) {
 		{"body limit", nil, []string{"--max-body-bytes", "0"}, "PASAR_MAX_BODY_BYTES"},
 		{"empty data", map[string]string{}, []string{"--data", " "}, "PASAR_DATA"},
 		{"sqlite sync", nil, []string{"--sqlite-sync", "sometimes"}, "PASAR_SQLITE_SYNC"},
+		{"mail retention too short", map[string]string{"PASAR_MAIL_RETENTION": "1h"}, nil, "PASAR_MAIL_RETENTION"},
+		{"webhook retention negative", nil, []string{"--webhook-retention", "-24h"}, "PASAR_WEBHOOK_RETENTION"},
 		{"stray argument", nil, []string{"extra"}, "unexpected argument"},
 	}
 	for _, tc := range tests {
