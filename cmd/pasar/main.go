@@ -139,7 +139,7 @@ func serve(args []string, getenv func(string) string, stdout, stderr io.Writer) 
 		l.Close()
 		return err
 	}
-	a, err := app.New(ctx, cfg, log, app.WithTracing(tp))
+	a, err := app.New(ctx, cfg, log, app.WithTracing(tp), app.WithVersion(buildVersion()))
 	if err != nil {
 		l.Close()
 		return err

@@ -34,6 +34,7 @@ type App struct {
 	log      *slog.Logger
 	registry *prometheus.Registry
 	tracing  *sdktrace.TracerProvider // nil when no OTLP collector is configured
+	version  string                   // the binary's, for backup manifests
 	metrics  *httpx.Metrics
 	router   *httpx.Router
 	verifier auth.Verifier                   // checks bearer tokens; nil serves everyone as anonymous
@@ -56,6 +57,8 @@ type App struct {
 	stopBg   context.CancelFunc
 	bgCtx    context.Context
 	draining chan struct{} // closed when shutdown starts, so /readyz turns 503 at once
+
+	autobackup *autobackup // nil unless PASAR_BACKUP_DIR is set
 }
 
 // Store is one service's SQL store with its outbox.
@@ -81,6 +84,9 @@ func WithTracing(tp *sdktrace.TracerProvider) Option {
 		}
 	}
 }
+
+// WithVersion tells the App the binary's version, which scheduled backups record.
+func WithVersion(v string) Option { return func(a *App) { a.version = v } }
 
 // New opens the event bus and the stores of every service, and builds the services and routes.
 // On error, whatever was opened is closed again.
@@ -114,6 +120,10 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	}
 	if err := a.routeOperations(); err != nil {
 		return a, err
+	}
+	if cfg.BackupDir != "" {
+		a.autobackup = newAutobackup(cfg, log, a.version, a.registry)
+		a.bg.Go(func() { a.autobackup.run(a.bgCtx) })
 	}
 	return a, nil
 }

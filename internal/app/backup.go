@@ -32,6 +32,9 @@ func backupOptions(cfg config.Config, log *slog.Logger, version string, progress
 		Progress:     progress,
 		Log:          log.With("component", "backup"),
 	}
+	if cfg.BackupDir != "" {
+		o.Exclude = []string{cfg.BackupDir} // scheduled backups kept inside the data folder
+	}
 	if cfg.PostgresURL != "" {
 		o.SchemaPrefixes = []string{"search_"} // each search replica's store (searchStore)
 	}

@@ -98,6 +98,11 @@ type Config struct {
 	BreakerFailures     int
 	BreakerCooldown     time.Duration
 	ReplicaID           string
+
+	// Autobackup (docs/OPERATIONS.md): serve takes backups on a schedule.
+	BackupDir   string
+	BackupEvery time.Duration
+	BackupKeep  int
 }
 
 // Default returns the settings of a shop on embedded defaults.
@@ -144,6 +149,9 @@ func Default() Config {
 		ServiceTimeout:  10 * time.Second,
 		BreakerFailures: 5,
 		BreakerCooldown: 5 * time.Second,
+
+		BackupEvery: 24 * time.Hour,
+		BackupKeep:  7,
 	}
 }
 
@@ -242,6 +250,9 @@ func (c *Config) Settings() []Setting {
 		{"service-timeout", "PASAR_SERVICE_TIMEOUT", "longest wait for one call to another service (each retry has its own)", Server, false, (*durationValue)(&c.ServiceTimeout)},
 		{"breaker-failures", "PASAR_BREAKER_FAILURES", "consecutive failed calls that open a replica's circuit breaker", Server, false, (*intValue)(&c.BreakerFailures)},
 		{"breaker-cooldown", "PASAR_BREAKER_COOLDOWN", "how long an open breaker refuses calls before one probe is let through", Server, false, (*durationValue)(&c.BreakerCooldown)},
+		{"backup-dir", "PASAR_BACKUP_DIR", "folder serve writes scheduled backups into, one timestamped folder each; empty: no scheduled backups", Server, false, (*stringValue)(&c.BackupDir)},
+		{"backup-every", "PASAR_BACKUP_EVERY", "time between scheduled backups (with --backup-dir)", Server, false, (*durationValue)(&c.BackupEvery)},
+		{"backup-keep", "PASAR_BACKUP_KEEP", "scheduled backups kept; older ones are deleted", Server, false, (*intValue)(&c.BackupKeep)},
 		{"replica-id", "PASAR_REPLICA_ID", "this replica's name for its own durable event consumers and, on PostgreSQL, its search schema; empty: host name plus a hash of the data folder", Storage | Server, false, (*stringValue)(&c.ReplicaID)},
 	}
 }
@@ -367,6 +378,13 @@ func (c *Config) validate(ss []Setting) error {
 		"service-timeout":       func() error { return positive(int64(c.ServiceTimeout)) },
 		"breaker-failures":      func() error { return between(int64(c.BreakerFailures), 1, 1000) },
 		"breaker-cooldown":      func() error { return positive(int64(c.BreakerCooldown)) },
+		"backup-every": func() error {
+			if c.BackupEvery < time.Minute {
+				return errors.New("must be at least 1m")
+			}
+			return nil
+		},
+		"backup-keep": func() error { return between(int64(c.BackupKeep), 1, 10_000) },
 		"replica-id": func() error {
 			if strings.IndexFunc(c.ReplicaID, func(r rune) bool { return !validNameRune(r) }) >= 0 || len(c.ReplicaID) > 64 {
 				return errors.New("use at most 64 letters, digits, - and _")
