@@ -63,6 +63,7 @@ type Gateway struct {
 	m         *metrics
 	tracer    trace.Tracer
 	transport *http.Transport
+	dialer    *net.Dialer
 	checker   *http.Client
 	buffers   *bufferPool
 	pools     map[string]*pool
@@ -82,12 +83,13 @@ func New(o Options) (*Gateway, error) {
 	if o.TracerProvider != nil {
 		g.tracer = o.TracerProvider.Tracer("github.com/pasarhq/pasar/internal/gateway")
 	}
+	g.dialer = &net.Dialer{Timeout: 2 * time.Second, KeepAlive: 30 * time.Second}
 	g.transport = &http.Transport{
-		DialContext: (&net.Dialer{Timeout: 2 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		DialContext: g.dialer.DialContext,
 		// The default of 2 idle connections per host would make every burst dial anew.
 		MaxIdleConns:          0,
 		MaxIdleConnsPerHost:   o.IdleConnsPerReplica,
-		IdleConnTimeout:       90 * time.Second,
+		IdleConnTimeout:       idleConnTimeout,
 		ResponseHeaderTimeout: o.ResponseTimeout,
 		ExpectContinueTimeout: time.Second,
 		// Encodings pass through untouched: a service's gzip goes to the client as it is.
@@ -160,6 +162,8 @@ func (g *Gateway) newPool(service string, urls []string) (*pool, error) {
 		r := &replica{base: u, name: u.Host, index: len(p.replicas)}
 		r.healthy.Store(true) // until the first check, which Start runs before serving
 		r.m = g.m.forReplica(p, r)
+		r.conns = &conns{addr: hostPort(u), dial: g.dialer.DialContext, maxIdle: g.o.IdleConnsPerReplica,
+			idleFor: idleConnTimeout}
 		p.replicas = append(p.replicas, r)
 	}
 	if len(p.replicas) > maxReplicas {
@@ -203,6 +207,26 @@ func (g *Gateway) Close() {
 		g.wg.Wait()
 	}
 	g.transport.CloseIdleConnections()
+	for _, p := range g.pools {
+		for _, r := range p.replicas {
+			r.conns.closeIdle()
+		}
+	}
+}
+
+// idleConnTimeout closes keep-alive connections unused this long, before a replica's own idle
+// timeout (two minutes in pasar serve) can close them under a request.
+const idleConnTimeout = 90 * time.Second
+
+// hostPort is u's host with the scheme's port when it names none.
+func hostPort(u *url.URL) string {
+	if u.Port() != "" {
+		return u.Host
+	}
+	if u.Scheme == "https" {
+		return net.JoinHostPort(u.Hostname(), "443")
+	}
+	return net.JoinHostPort(u.Hostname(), "80")
 }
 
 // Routes registers a proxy for every Table prefix but the "/" fallback on rt. A prefix of a service without

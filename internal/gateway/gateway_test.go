@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"fmt"
+	"io"
 	"net/http"
 	"regexp"
 	"strings"
@@ -339,5 +340,40 @@ func waitFor(t *testing.T, cond func() bool) {
 			t.Fatal("condition not met in 5s")
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestResponseHeadersComeOnce: the replica's own middleware and edge set the same headers as the
+// gateway's; each reaches the client once, the replica's value first, the gateway's where the
+// replica sent none, and Vary with the tokens of both.
+func TestResponseHeadersComeOnce(t *testing.T) {
+	t.Parallel()
+	a := newUpstream(t, "a")
+	a.setAnswer(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Request-Id", r.Header.Get("X-Request-Id"))
+		w.Header().Set("Content-Security-Policy", "default-src 'none'")
+		w.Header().Set("Vary", "Cookie")
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{}`)
+	})
+	tg := newTestGateway(t, map[string][]*upstream{"catalog": {a}}, nil, nil)
+	resp, _ := tg.do(t, "GET", "/api/v1/products", "", "X-Request-Id", "req-7")
+	want := map[string]string{
+		"X-Request-Id":            "req-7",
+		"Content-Security-Policy": "default-src 'none'",
+		"X-Frame-Options":         "DENY",
+		"X-Content-Type-Options":  "nosniff",
+		"Vary":                    "Cookie, Accept-Encoding",
+	}
+	for k, v := range want {
+		if got := resp.Header.Values(k); len(got) != 1 || got[0] != v {
+			t.Errorf("%s: %q, want [%q]", k, got, v)
+		}
+	}
+	a.Close()
+	resp, _ = tg.do(t, "GET", "/api/v1/products", "")
+	if resp.StatusCode != http.StatusBadGateway || len(resp.Header.Values("X-Content-Type-Options")) != 1 ||
+		len(resp.Header.Values("X-Request-Id")) != 1 {
+		t.Errorf("gateway's own answer: %d %v", resp.StatusCode, resp.Header)
 	}
 }

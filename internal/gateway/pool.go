@@ -25,6 +25,7 @@ type replica struct {
 	healthy  atomic.Bool
 	fails    atomic.Int32 // consecutive failed requests (passive) since the last success
 	m        *replicaMetrics
+	conns    *conns // keep-alive connections for plain requests
 
 	mu           sync.Mutex
 	checkFails   int       // consecutive failed health checks (active)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httputil"
 	"strconv"
@@ -50,19 +51,85 @@ func (g *Gateway) proxy(p *pool) http.Handler {
 		ErrorLog:     slog.NewLogLogger(g.log.Handler(), slog.LevelWarn),
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rp.ServeHTTP(&unflushed{w}, r)
+		a := &answer{ResponseWriter: w}
+		if h := w.Header(); len(h) > 0 {
+			a.own = make(http.Header, len(h))
+			for k, v := range h {
+				a.own[k] = v
+				delete(h, k)
+			}
+		}
+		rp.ServeHTTP(a, r)
 	})
 }
 
-// unflushed hides Flush from the proxy, except for event streams. ReverseProxy flushes a
-// response of unknown length after every write, the headers first: the edge's gzip would then
-// have to decide before seeing a byte and send everything uncompressed. Services answer whole
-// documents, so nothing waits on those flushes.
-type unflushed struct{ http.ResponseWriter }
+// answer is the proxy's ResponseWriter. The headers the gateway's own middleware and edge set
+// before the proxy ran (request id, security headers, Vary) wait in own while the replica's are
+// copied in, then fill in what the replica did not send: the replica runs the same chain, and
+// ReverseProxy adds to what is there, so each of them came twice. A replica's value wins (a page
+// may send a stricter policy); Vary gets the tokens of both.
+//
+// It also hides Flush from the proxy, except for event streams. ReverseProxy flushes a response
+// of unknown length after every write, the headers first: the edge's gzip would then have to
+// decide before seeing a byte and send everything uncompressed. Services answer whole documents,
+// so nothing waits on those flushes.
+type answer struct {
+	http.ResponseWriter
+	own http.Header
+}
 
-func (u *unflushed) Flush() error {
-	if strings.HasPrefix(u.Header().Get("Content-Type"), "text/event-stream") {
-		return http.NewResponseController(u.ResponseWriter).Flush()
+func (a *answer) WriteHeader(code int) {
+	if code >= 200 || code == http.StatusSwitchingProtocols {
+		a.restore()
+	}
+	a.ResponseWriter.WriteHeader(code)
+}
+
+func (a *answer) Write(p []byte) (int, error) {
+	a.restore()
+	return a.ResponseWriter.Write(p)
+}
+
+func (a *answer) restore() {
+	if a.own == nil {
+		return
+	}
+	h := a.Header()
+	for k, v := range a.own {
+		if got, ok := h[k]; !ok {
+			h[k] = v
+		} else if k == "Vary" {
+			h[k] = mergeTokens(got, v)
+		}
+	}
+	a.own = nil
+}
+
+// mergeTokens adds to a the comma-separated tokens of b it lacks (case-insensitive), as one value.
+func mergeTokens(a, b []string) []string {
+	if len(a) == 1 && len(b) == 1 && strings.EqualFold(a[0], b[0]) {
+		return a // the usual case: both said Accept-Encoding
+	}
+	var out []string
+	seen := map[string]bool{}
+	for _, list := range [][]string{a, b} {
+		for _, v := range list {
+			for tok := range strings.SplitSeq(v, ",") {
+				tok = strings.TrimSpace(tok)
+				if tok != "" && !seen[strings.ToLower(tok)] {
+					seen[strings.ToLower(tok)] = true
+					out = append(out, tok)
+				}
+			}
+		}
+	}
+	return []string{strings.Join(out, ", ")}
+}
+
+func (a *answer) Flush() error {
+	if strings.HasPrefix(a.Header().Get("Content-Type"), "text/event-stream") {
+		a.restore()
+		return http.NewResponseController(a.ResponseWriter).Flush()
 	}
 	return nil
 }
@@ -78,7 +145,7 @@ func (g *Gateway) proxyError(w http.ResponseWriter, r *http.Request, p *pool, er
 	case errors.As(err, &mbe):
 		pr = httpx.Problem{Status: http.StatusRequestEntityTooLarge, Code: "body_too_large",
 			Detail: "The request body is larger than " + strconv.FormatInt(mbe.Limit, 10) + " bytes."}
-	case errors.Is(err, context.DeadlineExceeded):
+	case errors.Is(err, context.DeadlineExceeded) || isTimeout(err):
 		pr.Status, pr.Code = http.StatusGatewayTimeout, "gateway_timeout"
 		pr.Detail = "The " + p.service + " service did not answer in time."
 	}
@@ -87,6 +154,12 @@ func (g *Gateway) proxyError(w http.ResponseWriter, r *http.Request, p *pool, er
 		slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Int("status", pr.Status),
 		slog.String("err", err.Error()))
 	httpx.WriteProblem(w, r, pr)
+}
+
+// isTimeout reports whether err is a replica that did not answer within the response timeout.
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
 }
 
 // attempts is the RoundTripper behind a service's proxy: it sends the request to a replica and,
@@ -191,7 +264,13 @@ func (a *attempts) send(out *http.Request, r *replica) (*http.Response, error) {
 	}
 	r.inFlight.Add(1)
 	start := time.Now()
-	resp, err := g.transport.RoundTrip(out)
+	var resp *http.Response
+	var err error
+	if r.base.Scheme == "http" && direct(out) {
+		resp, err = r.conns.roundTrip(out, g.o.ResponseTimeout)
+	} else {
+		resp, err = g.transport.RoundTrip(out)
+	}
 	r.m.duration.Observe(time.Since(start).Seconds())
 	if err != nil {
 		r.inFlight.Add(-1)
