@@ -45,7 +45,7 @@ var evasions = []struct {
 func TestRxPrefilterChangesNoVerdict(t *testing.T) {
 	t.Parallel()
 	if testing.Short() {
-		t.Skip("compiles the rules twice and evaluates about 900 requests on each")
+		t.Skip("compiles the rules twice and evaluates about 450 requests on each")
 	}
 	on := testWAF(t, Block, nil).waf
 	d := directives(Block, 1<<20)
@@ -60,9 +60,14 @@ func TestRxPrefilterChangesNoVerdict(t *testing.T) {
 	var reqs []request
 	reqs = append(reqs, attacks...)
 	reqs = append(reqs, legitimate...)
+	// The prefilter sees values, whichever variable holds them: every payload goes to every
+	// endpoint as is, and in every evasion to a query argument and a JSON body field.
 	for _, p := range payloads {
-		for _, ev := range evasions {
+		for i, ev := range evasions {
 			for _, e := range endpoints {
+				if i > 0 && e.name != "search" && e.name != "checkout json" {
+					continue
+				}
 				rq := e.build(ev.fn(p.value))
 				rq.name = p.class + " " + ev.name + " on " + e.name
 				reqs = append(reqs, rq)
