@@ -45,3 +45,22 @@ func TestBackupRestoreCommands(t *testing.T) {
 		t.Errorf("restore of a backup without manifest said %q", out)
 	}
 }
+
+// TestLoadtestFlags refuses bad flags and settings with exit status 2, before driving anything.
+func TestLoadtestFlags(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		args []string
+		env  map[string]string
+	}{
+		{[]string{"loadtest", "--mix", "browse=1,teleport=1"}, nil},
+		{[]string{"loadtest", "--concurrency", "0"}, nil},
+		{[]string{"loadtest", "extra"}, nil},
+		{[]string{"loadtest"}, map[string]string{"PASAR_LOADTEST_DURATION": "soon"}},
+	} {
+		var stdout, stderr bytes.Buffer
+		if code := run(c.args, func(k string) string { return c.env[k] }, &stdout, &stderr); code != 2 {
+			t.Errorf("%v %v: exit %d, want 2 (%s)", c.args, c.env, code, stderr.String())
+		}
+	}
+}

@@ -42,6 +42,7 @@ Usage:
   pasar events parked      list events consumers gave up on
   pasar backup --to DIR    copy the shop's stores and files into DIR while it keeps serving
   pasar restore --from DIR restore a backup into an empty data folder or database (--force to replace)
+  pasar loadtest [flags]   drive a running shop like shoppers do and report requests/s and latency
   pasar version            print the version
 
 Run "pasar <command> --help" for a command's flags and their PASAR_* environment twins.
@@ -76,6 +77,8 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 		err = backupCmd(rest, getenv, stdout, stderr)
 	case "restore":
 		err = restoreCmd(rest, getenv, stdout, stderr)
+	case "loadtest":
+		err = loadtestCmd(rest, getenv, stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, versionLine())
 	case "help", "--help", "-h":
