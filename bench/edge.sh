@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
-# Edge benchmark: product detail reads from real `pasar serve` processes on one seeded catalog,
-# with the WAF off and in block mode, over plain HTTP and TLS (self-signed, TLS 1.3), measured
-# with wrk in the same run: the four servers alternate within each round so load from anything
-# else on the machine hits them alike. Rate limits are off (wrk is one client). Ratios are
-# medians over the rounds, against the WAF-off plain server. plain-block repeats one request, so
-# after the first its clean verdict is remembered; plain-block-unique sends the same read with a
-# query that differs on every request (?v=<thread>-<n>), so every request is evaluated by the
-# WAF's rules: the cost for reads that do not repeat.
+# Edge benchmark: product detail reads and searches from real `pasar serve` processes on one
+# seeded catalog, with the WAF off and in block mode, over plain HTTP and TLS (self-signed, TLS
+# 1.3), measured with wrk in the same run: the servers and cases alternate within each round so
+# load from anything else on the machine hits them alike. Rate limits are off (wrk is one
+# client). Ratios are medians over the rounds of each case against the same case with the WAF
+# off on plain HTTP.
+#
+# Repeated cases send one request again and again, so after the first its clean verdict is
+# remembered. Unseen cases differ on every request, so every one is evaluated by the WAF's rules:
+# detail-unique adds a query that differs each time (?v=<thread>-<n>); search-unique cycles
+# through words of the catalog's product titles with a price ceiling that differs each time (far
+# above every price, so it filters nothing out), as a shop's long tail of searches would.
 #
 #   bench/edge.sh
 #   PRODUCTS=10000 DURATION=10s ROUNDS=5 bench/edge.sh
@@ -56,6 +60,30 @@ function setup(thread) threads = threads + 1; thread:set("id", threads) end
 function request() n = n + 1; return wrk.format(nil, wrk.path .. "?v=" .. id .. "-" .. n) end
 LUA
 
+# Search words: the distinct words of the first 100 product titles.
+words=$(curl -s "${urls[0]}/api/v1/products?limit=100" | grep -o '"title":"[^"]*"' | cut -d'"' -f4 |
+	tr 'A-Z ' 'a-z\n' | grep -E '^[a-z]{3,}$' | sort -u | head -60)
+[ -n "$words" ] || { echo "no product names to search for" >&2; exit 1; }
+word=$(echo "$words" | head -1)
+search="/api/v1/search"
+code=$(curl -s -o /dev/null -w '%{http_code}' "${urls[1]}$search?q=$word&price_max=999999999")
+[ "$code" = 200 ] || { echo "search answered $code" >&2; exit 1; }
+{
+	echo "local words = {"
+	for w in $words; do echo "\"$w\","; done
+	echo "}"
+	cat <<'LUA'
+local n = 0
+local threads = 0
+function setup(thread) threads = threads + 1; thread:set("id", threads) end
+function request()
+	n = n + 1
+	local a, b = words[n % #words + 1], words[(n * 7 + id) % #words + 1]
+	return wrk.format(nil, wrk.path .. "?q=" .. a .. "+" .. b .. "&price_max=" .. (1000000000 + id * 100000000 + n))
+end
+LUA
+} >"$work/search-unique.lua"
+
 # A browser's headers and a host name, as shoppers send them (a numeric Host alone scores a CRS
 # warning, 920350, that real traffic does not).
 hdr=(-H "Host: localhost" -H "User-Agent: Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
@@ -69,18 +97,24 @@ run() { # url [wrk args] -> "req/s p99-ms"
 		/^ +99%/ {v = $2; if (v ~ /us$/) p = v / 1000; else if (v ~ /ms$/) p = v + 0; else p = v * 1000}
 		END {printf "%d %.1f\n", r, p}'
 }
+cases=(detail/plain-off detail/plain-block detail/tls-off detail/tls-block
+	detail-unique/plain-off detail-unique/plain-block search/plain-off search/plain-block
+	search-unique/plain-off search-unique/plain-block)
 : >"$work/rates"
 for round in $(seq "${ROUNDS:-3}"); do
 	line=""
 	for u in "${urls[@]}"; do line="$line $(run "$u$detail")"; done
-	line="$line $(run "${urls[1]}$detail" -s "$work/unique.lua")"
-	echo "round $round (req/s p99-ms per ${names[*]} plain-block-unique):$line" >&2
+	for u in "${urls[0]}" "${urls[1]}"; do line="$line $(run "$u$detail" -s "$work/unique.lua")"; done
+	for u in "${urls[0]}" "${urls[1]}"; do line="$line $(run "$u$search?q=$word")"; done
+	for u in "${urls[0]}" "${urls[1]}"; do line="$line $(run "$u$search" -s "$work/search-unique.lua")"; done
+	echo "round $round (req/s p99-ms per ${cases[*]}):$line" >&2
 	echo "$line" >>"$work/rates"
 done
 
-printf '%-12s %10s %8s %16s\n' server "req/s" "p99 ms" "ratio to plain-off"
-names+=(plain-block-unique)
-for i in 0 1 2 3 4; do
-	printf '%-12s %10d %8s %16.2f\n' "${names[$i]}" "$(col $((2 * i + 1)))" "$(col $((2 * i + 2)))" "$(ratio $((2 * i + 1)) 1)"
+# Each case, and which case (counting from 1) is its baseline: the same requests, WAF off, plain HTTP.
+printf '%-26s %10s %8s %10s\n' case "req/s" "p99 ms" "ratio"
+base=(1 1 1 1 5 5 7 7 9 9)
+for i in "${!cases[@]}"; do
+	printf '%-26s %10d %8s %10.2f\n' "${cases[$i]}" "$(col $((2 * i + 1)))" "$(col $((2 * i + 2)))" "$(ratio $((2 * i + 1)) $((2 * ${base[$i]} - 1)))"
 done
-echo "(GET $detail, $bytes B; $PRODUCTS products; wrk -t$THREADS -c$CONNS -d$DURATION x ${ROUNDS:-3} rounds; $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg))"
+echo "(ratio: to the same case on plain-off; GET $detail, $bytes B; $search?q=$word and $(echo "$words" | wc -l) words; $PRODUCTS products; wrk -t$THREADS -c$CONNS -d$DURATION x ${ROUNDS:-3} rounds; $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg))"
