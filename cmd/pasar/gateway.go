@@ -10,6 +10,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/pasarhq/pasar/internal/app"
 	"github.com/pasarhq/pasar/internal/edge"
 	"github.com/pasarhq/pasar/internal/gateway"
 	"github.com/pasarhq/pasar/internal/platform/config"
@@ -49,6 +50,7 @@ func gatewayCmd(args []string, getenv func(string) string, stdout, stderr io.Wri
 		IdleConnsPerReplica: cfg.GatewayIdleConns,
 		ResponseTimeout:     cfg.RequestTimeout,
 		TrustProxy:          cfg.TrustProxy,
+		OpenAPI:             app.OpenAPIDocuments(),
 		Logger:              log,
 		Registerer:          reg,
 	}

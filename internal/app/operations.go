@@ -1,11 +1,8 @@
 package app
 
 import (
-	"bytes"
 	"context"
-	"crypto/sha256"
 	_ "embed"
-	"encoding/hex"
 	"net/http"
 	"sort"
 	"strings"
@@ -38,23 +35,8 @@ func (a *App) routeOperations() error {
 	if err != nil {
 		return err
 	}
-	a.router.Handle("GET /openapi.json", serveDocument(doc))
+	a.router.Handle("GET /openapi.json", openapi.Handler(doc))
 	return nil
-}
-
-// serveDocument answers with doc, merged once at startup: the ETag is its hash, so a client
-// revalidates cheaply and sees a new document after a deploy.
-func serveDocument(doc []byte) http.Handler {
-	sum := sha256.Sum256(doc)
-	etag := `"` + hex.EncodeToString(sum[:12]) + `"`
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h := w.Header()
-		h.Set("Content-Type", "application/json")
-		h.Set("Cache-Control", "public, max-age=300")
-		h.Set("ETag", etag)
-		// ServeContent answers If-None-Match with 304, and HEAD and ranges as usual.
-		http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(doc))
-	})
 }
 
 // readyz runs every check at once, each bounded, and names the failing ones.

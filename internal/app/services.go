@@ -15,22 +15,34 @@ import (
 	"github.com/pasarhq/pasar/internal/search"
 )
 
-// serviceSpec names a service's store and its migrations, for `pasar migrate` and for serve.
+// serviceSpec names a service's store and its migrations, for `pasar migrate` and for serve, and
+// its OpenAPI document, for the gateway's.
 type serviceSpec struct {
 	name       string
 	migrations fs.FS
+	openapi    []byte
 }
 
 // services lists every service that owns a store, in start order.
 var services = []serviceSpec{
-	{name: "identity", migrations: identity.Migrations},
-	{name: "catalog", migrations: catalog.Migrations},
-	{name: "search", migrations: search.Migrations}, // applied versions and processed events; the index is a folder beside it
-	{name: "inventory", migrations: inventory.Migrations},
-	{name: "cart", migrations: cart.Migrations}, // carts (unless in Redis), the catalog's variants by SKU, discount codes
-	{name: "payment", migrations: payment.Migrations},
-	{name: "order", migrations: order.Migrations},               // orders, their history and checkout idempotency keys
-	{name: "notification", migrations: notification.Migrations}, // mails sent, webhook endpoints, deliveries and attempts
+	{name: "identity", migrations: identity.Migrations, openapi: identity.OpenAPI},
+	{name: "catalog", migrations: catalog.Migrations, openapi: catalog.OpenAPI},
+	{name: "search", migrations: search.Migrations, openapi: search.OpenAPI}, // applied versions and processed events; the index is a folder beside it
+	{name: "inventory", migrations: inventory.Migrations, openapi: inventory.OpenAPI},
+	{name: "cart", migrations: cart.Migrations, openapi: cart.OpenAPI}, // carts (unless in Redis), the catalog's variants by SKU, discount codes
+	{name: "payment", migrations: payment.Migrations, openapi: payment.OpenAPI},
+	{name: "order", migrations: order.Migrations, openapi: order.OpenAPI},                      // orders, their history and checkout idempotency keys
+	{name: "notification", migrations: notification.Migrations, openapi: notification.OpenAPI}, // mails sent, webhook endpoints, deliveries and attempts
+}
+
+// OpenAPIDocuments returns every service's OpenAPI document: what the gateway, which routes to
+// all of them, describes at its /openapi.json.
+func OpenAPIDocuments() [][]byte {
+	docs := make([][]byte, len(services))
+	for i, s := range services {
+		docs[i] = s.openapi
+	}
+	return docs
 }
 
 // wireServices builds the services this process runs (PASAR_SERVICES; all of them when empty)

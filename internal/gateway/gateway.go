@@ -50,6 +50,9 @@ type Options struct {
 	ResponseTimeout time.Duration
 	// TrustProxy keeps an inbound X-Forwarded-For (set it behind a load balancer only).
 	TrustProxy bool
+	// OpenAPI are the services' OpenAPI documents; /openapi.json answers them merged with the
+	// gateway's own endpoints, less the paths it refuses. None: only the gateway's endpoints.
+	OpenAPI [][]byte
 
 	Logger         *slog.Logger
 	Registerer     prometheus.Registerer
@@ -67,6 +70,7 @@ type Gateway struct {
 	checker   *http.Client
 	buffers   *bufferPool
 	pools     map[string]*pool
+	openapi   []byte // the merged document
 	started   atomic.Bool
 	stop      context.CancelFunc
 	wg        sync.WaitGroup
@@ -110,6 +114,10 @@ func New(o Options) (*Gateway, error) {
 		if p != nil {
 			g.pools[service] = p
 		}
+	}
+	var err error
+	if g.openapi, err = document(o.OpenAPI); err != nil {
+		return nil, err
 	}
 	if len(g.pools) == 0 {
 		return nil, errors.New("gateway: no upstreams: set PASAR_<SERVICE>_URL for the services, e.g. PASAR_CATALOG_URL")

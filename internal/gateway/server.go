@@ -14,6 +14,7 @@ import (
 	"github.com/pasarhq/pasar/internal/edge"
 	"github.com/pasarhq/pasar/internal/platform/httpx"
 	"github.com/pasarhq/pasar/internal/platform/observability"
+	"github.com/pasarhq/pasar/internal/platform/openapi"
 )
 
 // Server is the gateway's HTTP surface: the proxied routes and its own /healthz, /readyz and
@@ -36,6 +37,7 @@ func NewServer(g *Gateway, e *edge.Edge, reg *prometheus.Registry, o httpx.Optio
 	})
 	rt.HandleFunc("GET /readyz", s.readyz)
 	rt.Handle("GET /metrics", observability.MetricsHandler(reg))
+	rt.Handle("GET /openapi.json", openapi.Handler(g.openapi))
 	g.Routes(rt)
 	var h http.Handler = rt
 	if web := g.fallback(); web != nil {
@@ -52,7 +54,7 @@ func NewServer(g *Gateway, e *edge.Edge, reg *prometheus.Registry, o httpx.Optio
 }
 
 // operations are the gateway's own endpoints, never passed on.
-var operations = map[string]bool{"/healthz": true, "/readyz": true, "/metrics": true}
+var operations = map[string]bool{"/healthz": true, "/readyz": true, "/metrics": true, "/openapi.json": true}
 
 // ServeHTTP answers one request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
