@@ -58,6 +58,7 @@ type DB struct {
 	read   *sql.DB
 	// Prepared statements on SQLite's writer and readers; nil on PostgreSQL.
 	writeStmts, readStmts *stmtCache
+	group                 group // SQLite's writer transactions waiting to commit together
 }
 
 // Open opens (creating if needed) the store described by o.
@@ -227,8 +228,25 @@ func (d *DB) QueryRowContext(ctx context.Context, q string, args ...any) (row *s
 	return row
 }
 
-// ExecContext runs one writing statement outside an explicit transaction.
+// ExecContext runs one writing statement outside an explicit transaction. On SQLite a
+// statement with arguments that has to wait for the writer commits with the transactions
+// waiting with it (see group).
 func (d *DB) ExecContext(ctx context.Context, q string, args ...any) (res sql.Result, err error) {
+	if d.engine != SQLite || len(args) == 0 {
+		return d.exec(ctx, q, args)
+	}
+	err = d.inGroup(ctx, func(tx *Tx) (err error) {
+		res, err = tx.ExecContext(ctx, q, args...)
+		return err
+	}, func() (err error) {
+		res, err = d.exec(ctx, q, args)
+		return err
+	})
+	return res, err
+}
+
+// exec runs q on its own on the writer.
+func (d *DB) exec(ctx context.Context, q string, args []any) (res sql.Result, err error) {
 	span := d.startSpan(ctx, "exec", q)
 	if s := d.writeStmts.lookup(ctx, q, args); s != nil {
 		res, err = s.ExecContext(ctx, args...)

@@ -18,6 +18,25 @@ type Tx struct {
 	db        *DB
 	after     []func()
 	toPrepare []string // statements to prepare once the writer connection is free again
+	// grouped: the transaction is shared with other callers (see group). A statement of one
+	// must not be cancelled by its context: SQLite rolls the whole transaction back when a
+	// write is interrupted. The context is checked before commit instead.
+	grouped bool
+}
+
+// ctx returns the context to run a statement of the transaction with.
+func (tx *Tx) ctx(ctx context.Context) context.Context {
+	if tx.grouped {
+		return context.WithoutCancel(ctx)
+	}
+	return ctx
+}
+
+// committed runs the hooks registered with AfterCommit.
+func (tx *Tx) committed() {
+	for _, f := range tx.after {
+		f()
+	}
 }
 
 // stmt returns q's prepared statement, or nil after noting q to prepare when the transaction ends.
@@ -35,6 +54,7 @@ func (tx *Tx) stmt(q string, args []any) *sql.Stmt {
 // ExecContext runs a statement in the transaction, reusing its prepared form on SQLite.
 func (tx *Tx) ExecContext(ctx context.Context, q string, args ...any) (res sql.Result, err error) {
 	span := tx.db.startSpan(ctx, "exec", q)
+	ctx = tx.ctx(ctx)
 	if s := tx.stmt(q, args); s != nil {
 		res, err = tx.Tx.StmtContext(ctx, s).ExecContext(ctx, args...)
 	} else {
@@ -47,6 +67,7 @@ func (tx *Tx) ExecContext(ctx context.Context, q string, args ...any) (res sql.R
 // QueryContext runs a query in the transaction, reusing its prepared form on SQLite.
 func (tx *Tx) QueryContext(ctx context.Context, q string, args ...any) (rows *sql.Rows, err error) {
 	span := tx.db.startSpan(ctx, "query", q)
+	ctx = tx.ctx(ctx)
 	if s := tx.stmt(q, args); s != nil {
 		rows, err = tx.Tx.StmtContext(ctx, s).QueryContext(ctx, args...)
 	} else {
@@ -60,6 +81,7 @@ func (tx *Tx) QueryContext(ctx context.Context, q string, args ...any) (rows *sq
 // prepared form on SQLite.
 func (tx *Tx) QueryRowContext(ctx context.Context, q string, args ...any) (row *sql.Row) {
 	span := tx.db.startSpan(ctx, "query", q)
+	ctx = tx.ctx(ctx)
 	if s := tx.stmt(q, args); s != nil {
 		row = tx.Tx.StmtContext(ctx, s).QueryRowContext(ctx, args...)
 	} else {
@@ -84,7 +106,13 @@ const maxAttempts = 5
 // InTx runs fn in a write transaction and commits it if fn returns nil; otherwise it rolls back
 // and returns fn's error. fn may run more than once when PostgreSQL reports a serialization
 // failure or deadlock, so it must not have side effects outside tx (use AfterCommit for those).
+//
+// On SQLite, callers waiting for the writer share a commit (see group); each still commits or
+// rolls back alone.
 func (d *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
+	if d.engine == SQLite {
+		return d.inGroup(ctx, fn)
+	}
 	for attempt := 1; ; attempt++ {
 		err := d.inTxOnce(ctx, fn)
 		if err == nil || attempt == maxAttempts || !retryable(err) {
@@ -125,9 +153,7 @@ func (d *DB) inTxOnce(ctx context.Context, fn func(tx *Tx) error) (err error) {
 	if err := sqlTx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
-	for _, f := range tx.after {
-		f()
-	}
+	tx.committed()
 	return nil
 }
 
