@@ -8,7 +8,7 @@
 #
 # Repeated cases send one request again and again, so after the first its clean verdict is
 # remembered. Unseen cases differ on every request, so every one is evaluated by the WAF's rules:
-# detail-unique adds a query that differs each time (?v=<thread>-<n>); search-unique cycles
+# detail-unique adds a query that differs each time (?v=<round>-<thread>-<n>); search-unique cycles
 # through words of the catalog's product titles with a price ceiling that differs each time (far
 # above every price, so it filters nothing out), as a shop's long tail of searches would.
 #
@@ -53,11 +53,14 @@ for u in "${urls[@]}"; do
 	wrk -t"$THREADS" -c"$CONNS" -d2s "$u$detail" >/dev/null
 done
 
+# Unseen requests differ by round (ROUND), thread and count, so no round repeats another's
+# requests: the WAF remembers tens of thousands of clean verdicts, and a repeat would be one.
 cat >"$work/unique.lua" <<'LUA'
 local n = 0
 local threads = 0
+local round = os.getenv("ROUND") or "0"
 function setup(thread) threads = threads + 1; thread:set("id", threads) end
-function request() n = n + 1; return wrk.format(nil, wrk.path .. "?v=" .. id .. "-" .. n) end
+function request() n = n + 1; return wrk.format(nil, wrk.path .. "?v=" .. round .. "-" .. id .. "-" .. n) end
 LUA
 
 # Search words: the distinct words of the first 100 product titles.
@@ -75,11 +78,12 @@ code=$(curl -s -o /dev/null -w '%{http_code}' "${urls[1]}$search?q=$word&price_m
 	cat <<'LUA'
 local n = 0
 local threads = 0
+local round = tonumber(os.getenv("ROUND") or "0")
 function setup(thread) threads = threads + 1; thread:set("id", threads) end
 function request()
 	n = n + 1
 	local a, b = words[n % #words + 1], words[(n * 7 + id) % #words + 1]
-	return wrk.format(nil, wrk.path .. "?q=" .. a .. "+" .. b .. "&price_max=" .. (1000000000 + id * 100000000 + n))
+	return wrk.format(nil, wrk.path .. "?q=" .. a .. "+" .. b .. "&price_max=" .. (1000000000 + (round * 100 + id) * 10000000 + n))
 end
 LUA
 } >"$work/search-unique.lua"
@@ -102,6 +106,7 @@ cases=(detail/plain-off detail/plain-block detail/tls-off detail/tls-block
 	search-unique/plain-off search-unique/plain-block)
 : >"$work/rates"
 for round in $(seq "${ROUNDS:-3}"); do
+	export ROUND=$round
 	line=""
 	for u in "${urls[@]}"; do line="$line $(run "$u$detail")"; done
 	for u in "${urls[0]}" "${urls[1]}"; do line="$line $(run "$u$detail" -s "$work/unique.lua")"; done
