@@ -20,7 +20,7 @@ import (
 // backup at once, which verifies, leaves the backup folder out, and shows in the metrics.
 func TestAutobackupInServe(t *testing.T) {
 	t.Parallel()
-	cfg := shopConfig(t, "sqlite")
+	cfg := seededConfig(t, "sqlite")
 	cfg.BackupDir, cfg.BackupEvery, cfg.BackupKeep = filepath.Join(cfg.DataDir, "backups"), time.Hour, 2
 	a, c := startShop(t, cfg)
 	var names []string

@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"os"
 	"strings"
+	"time"
 
 	"github.com/pasarhq/pasar/internal/backup"
 	"github.com/pasarhq/pasar/internal/platform/config"
@@ -46,6 +48,9 @@ func backupOptions(cfg config.Config, log *slog.Logger, version string, progress
 // restored catalog. `pasar restore --from DIR` calls it with the shop stopped.
 func Restore(ctx context.Context, cfg config.Config, log *slog.Logger, dir string, force bool,
 	progress func(backup.Progress), reindexed func(int)) (backup.Manifest, error) {
+	if err := indexFree(searchIndexPath(cfg)); err != nil {
+		return backup.Manifest{}, err
+	}
 	m, err := backup.Restore(ctx, dir, backup.RestoreOptions{
 		DataDir:     cfg.DataDir,
 		PostgresURL: cfg.PostgresURL,
@@ -80,4 +85,17 @@ func migrationsOf(component string) fs.FS {
 		}
 	}
 	return nil
+}
+
+// indexFree fails when a running pasar holds the search index of the data folder: a restore
+// (with --force) must not remove files from under a shop that is serving.
+func indexFree(path string) error {
+	if _, err := os.Stat(path); err != nil {
+		return nil // no index: nothing to hold
+	}
+	x, err := search.Open(path, search.Options{LockTimeout: time.Second})
+	if err != nil {
+		return fmt.Errorf("the data folder is in use (stop pasar serve before restoring into it): %w", err)
+	}
+	return x.Close()
 }

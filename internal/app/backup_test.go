@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -220,9 +221,21 @@ func shopConfig(t *testing.T, engine string) config.Config {
 		cfg.NATSStream, cfg.NATSPrefix = stream, "bk"+randomHex(t, 4)
 		cfg.ReplicaID = "r1"
 	}
-	cfg.DataDir, cfg.Demo, cfg.WAF = t.TempDir(), true, "off"
+	cfg.DataDir, cfg.WAF = t.TempDir(), "off"
+	cfg.PostgresMaxConns = 2 // the test server's connections are shared by every test running
 	cfg.RateLimitClient, cfg.RateLimitAccount = 0, 0
 	cfg.Argon2Memory, cfg.Argon2Iterations = 64, 1
+	return cfg
+}
+
+// seededConfig is shopConfig with a small catalog in its store (the demo's thousand products,
+// each stocked, would only slow the tests down).
+func seededConfig(t *testing.T, engine string) config.Config {
+	t.Helper()
+	cfg := shopConfig(t, engine)
+	if _, err := SeedCatalog(t.Context(), cfg, slog.New(slog.DiscardHandler), 20, func(int, int) {}); err != nil {
+		t.Fatal(err)
+	}
 	return cfg
 }
 
@@ -235,7 +248,7 @@ func TestBackupRestore(t *testing.T) {
 		t.Run(engine, func(t *testing.T) {
 			t.Parallel()
 			ctx, log := t.Context(), slog.New(slog.DiscardHandler)
-			cfg := shopConfig(t, engine)
+			cfg := seededConfig(t, engine)
 			if _, err := CreateUser(ctx, cfg, log, "boss@example.test", backupPass, auth.Admin); err != nil {
 				t.Fatal(err)
 			}
@@ -256,7 +269,6 @@ func TestBackupRestore(t *testing.T) {
 			a.Close()
 
 			restored := shopConfig(t, engine)
-			restored.Demo = false // a demo catalog would hide a catalog the restore lost
 			if _, err := Restore(ctx, restored, log, dir, false, nil, nil); err != nil {
 				t.Fatal(err)
 			}
@@ -274,6 +286,11 @@ func TestBackupRestore(t *testing.T) {
 			}
 			_, c3 := startShop(t, restored)
 			checkShop(t, c3, want, restored.DataDir)
+			// Not from under a shop that is serving.
+			if _, err := Restore(ctx, restored, log, dir, true, nil, nil); err == nil || !strings.Contains(err.Error(), "stop pasar serve") {
+				t.Fatalf("restore --force under a serving shop: %v", err)
+			}
+			checkShop(t, c3, want, restored.DataDir)
 		})
 	}
 }
@@ -286,7 +303,7 @@ func TestCorruptBackupRefused(t *testing.T) {
 		t.Run(engine, func(t *testing.T) {
 			t.Parallel()
 			ctx, log := t.Context(), slog.New(slog.DiscardHandler)
-			cfg := shopConfig(t, engine)
+			cfg := seededConfig(t, engine)
 			a, _ := startShop(t, cfg)
 			dir := filepath.Join(t.TempDir(), "b")
 			m, err := Backup(ctx, cfg, log, dir, "test", nil)

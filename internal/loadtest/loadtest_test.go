@@ -20,9 +20,12 @@ func TestRunAgainstShop(t *testing.T) {
 	t.Parallel()
 	ctx, log := t.Context(), slog.New(slog.DiscardHandler)
 	cfg := config.Default()
-	cfg.DataDir, cfg.Demo, cfg.WAF = t.TempDir(), true, "off"
+	cfg.DataDir, cfg.WAF = t.TempDir(), "off"
 	cfg.RateLimitClient, cfg.RateLimitAccount = 0, 0
 	cfg.Argon2Memory, cfg.Argon2Iterations = 64, 1
+	if _, err := app.SeedCatalog(ctx, cfg, log, 20, func(int, int) {}); err != nil {
+		t.Fatal(err)
+	}
 	const pass = "tangerine submarine 42"
 	if _, err := app.CreateUser(ctx, cfg, log, "boss@example.test", pass, auth.Admin); err != nil {
 		t.Fatal(err)
