@@ -56,7 +56,7 @@ one() {
 	local token
 	token=$(curl -s "http://127.0.0.1:$PORT/api/v1/auth/login" -H 'Content-Type: application/json' \
 		-d "{\"email\":\"bench@example.test\",\"password\":\"$PASS\"}" | sed -E 's/.*"access_token":"([^"]+)".*/\1/')
-	"$work/driver" -base "http://127.0.0.1:$PORT" -token "$token" -n "$N" -c "$CONC" || tail -5 "$work/serve.log" >&2
+	"$work/driver" -base "http://127.0.0.1:$PORT" -token "$token" -n "$N" -c "$CONC" -pid "$pid" || tail -5 "$work/serve.log" >&2
 	kill "$pid"
 	wait "$pid" 2>/dev/null || true
 }
@@ -67,16 +67,18 @@ for engine in $ENGINES; do
 		line=""
 		for v in "${versions[@]}"; do
 			r=$(one "$v" "$engine" "$round")
-			echo "$engine round $round $v: checkouts/s p50-ms p99-ms carts/s = $r" >&2
+			echo "$engine round $round $v: checkouts/s p50-ms p99-ms carts/s cpu-ms/checkout = $r" >&2
 			line="$line $r"
 		done
 		echo "$line" >>"$work/rates"
 	done
-	# Columns: after (1 rate, 2 p50, 3 p99, 4 carts/s), then before (5-8) when BEFORE is set.
-	printf '%s: %s checkouts/s, p50 %s ms, p99 %s ms (median of %s rounds of %s at %s at once)' \
-		"$engine" "$(col 1)" "$(col 2)" "$(col 3)" "$ROUNDS" "$N" "$CONC"
+	# Columns: after (1 rate, 2 p50, 3 p99, 4 carts/s, 5 server CPU ms per checkout), then
+	# before (6-10) when BEFORE is set.
+	printf '%s: %s checkouts/s, p50 %s ms, p99 %s ms, %s CPU ms/checkout (median of %s rounds of %s at %s at once)' \
+		"$engine" "$(col 1)" "$(col 2)" "$(col 3)" "$(col 5)" "$ROUNDS" "$N" "$CONC"
 	if [ -n "${BEFORE:-}" ]; then
-		printf '; %s: %s checkouts/s, p50 %s ms, p99 %s ms; after/before %s' "$BEFORE" "$(col 5)" "$(col 6)" "$(col 7)" "$(ratio 1 5)"
+		printf '; %s: %s checkouts/s, p50 %s ms, p99 %s ms, %s CPU ms/checkout; after/before rate %s, CPU %s' \
+			"$BEFORE" "$(col 6)" "$(col 7)" "$(col 8)" "$(col 10)" "$(ratio 1 6)" "$(ratio 5 10)"
 	fi
 	echo
 done
