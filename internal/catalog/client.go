@@ -42,8 +42,8 @@ func (c *Client) Product(ctx context.Context, idOrSlug string) (Product, error) 
 	return p, c.caller.Call(ctx, "GET", "/api/v1/admin/products/"+url.PathEscape(idOrSlug), nil, &p)
 }
 
-// Products calls GET /api/v1/admin/products (every status) or, for active products only, the
-// public list, which a catalog replica answers from its cache.
+// Products calls GET /api/v1/admin/products (every status, or a text filter) or, for active
+// products only, the public list, which a catalog replica answers from its cache.
 func (c *Client) Products(ctx context.Context, q Query) (Page, error) {
 	v := url.Values{}
 	set := func(k, s string) {
@@ -65,7 +65,8 @@ func (c *Client) Products(ctx context.Context, q Query) (Page, error) {
 		v.Set("limit", strconv.Itoa(q.Limit))
 	}
 	path := "/api/v1/products"
-	if q.Status != Active {
+	if q.Status != Active || q.Text != "" {
+		set("q", q.Text)
 		path = "/api/v1/admin/products"
 		set("status", string(q.Status))
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 
@@ -91,6 +92,7 @@ func contract(t *testing.T, svc Service, ctx context.Context, prefix string) {
 	if _, err := svc.UpdateProduct(ctx, created, 1); !errors.Is(err, ErrStale) {
 		t.Fatalf("stale update: %v", err)
 	}
+	textSearch(t, svc, ctx, prefix, upd)
 	if err := svc.DeleteCategory(ctx, prefix+"-kitchen"); !errors.Is(err, ErrCategoryInUse) {
 		t.Fatalf("delete category in use: %v", err)
 	}
@@ -152,4 +154,65 @@ func scanned(items []ProductUpserted, id string, version int64) bool {
 		}
 	}
 	return false
+}
+
+// textSearch holds Query.Text: any status, title (as updated), brand and SKU, any case, LIKE
+// wildcards matched literally, pages by cursor.
+func textSearch(t *testing.T, svc Service, ctx context.Context, prefix string, mug Product) {
+	t.Helper()
+	draft := sample(prefix+"-kettle", "Ürban_Steel", prefix+"-kitchen", 4000)
+	draft.Title, draft.Status = "Kettle 100% copper", Draft
+	kettle, err := svc.CreateProduct(ctx, draft)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := func(q Query) []string {
+		t.Helper()
+		var out []string
+		for {
+			page, err := svc.Products(ctx, q)
+			if err != nil {
+				t.Fatalf("%+v: %v", q, err)
+			}
+			for _, p := range page.Items {
+				out = append(out, p.ID)
+			}
+			if page.NextCursor == "" {
+				return out
+			}
+			q.Cursor = page.NextCursor
+		}
+	}
+	cases := []struct {
+		name string
+		q    Query
+		want []string
+	}{
+		{"draft by title", Query{Text: "100% copper"}, []string{kettle.ID}},
+		{"percent is literal", Query{Text: prefix + "%"}, nil},
+		{"underscore is literal", Query{Text: "n_steel"}, []string{kettle.ID}},
+		{"underscore is not a wildcard", Query{Text: "kettle_100"}, nil},
+		{"non-ASCII brand, any case", Query{Text: "ürban"}, []string{kettle.ID}},
+		{"sku", Query{Text: strings.ToUpper(prefix + "-mug-1")}, []string{mug.ID}},
+		{"slug prefix, newest first, a page each", Query{Text: prefix + "-", Limit: 1}, []string{kettle.ID, mug.ID}},
+		{"with a status", Query{Text: prefix + "-", Status: Active}, []string{mug.ID}},
+		{"none", Query{Text: prefix + "-teapot"}, nil},
+	}
+	for _, c := range cases {
+		if got := ids(c.q); !slices.Equal(got, c.want) {
+			t.Errorf("%s: %v, want %v", c.name, got, c.want)
+		}
+	}
+	// The other shape's mug (same store) may have the same title.
+	if got := ids(Query{Text: "BETTER mug"}); !slices.Contains(got, mug.ID) {
+		t.Errorf("updated title, any case: %v lacks %s", got, mug.ID)
+	}
+	for _, bad := range []string{strings.Repeat("x", MaxTextLength+1), "nul\x00", "\xff"} {
+		if _, err := svc.Products(ctx, Query{Text: bad}); apperr.KindOf(err) != apperr.BadRequest || !hasField(err, "q") {
+			t.Errorf("text %q: %v", bad, err)
+		}
+	}
+	if err := svc.DeleteProduct(ctx, kettle.ID, kettle.Version); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -6,10 +6,15 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/pasarhq/pasar/internal/platform/apperr"
 	"github.com/pasarhq/pasar/internal/platform/db"
 )
+
+// likeEscaper makes text match itself in a LIKE pattern with ESCAPE '\'.
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 
 // checkQuery validates q and fills its defaults.
 func checkQuery(q *Query) error {
@@ -31,6 +36,9 @@ func checkQuery(q *Query) error {
 	}
 	if q.PriceMax < 0 || (q.PriceMax > 0 && q.PriceMax < q.PriceMin) {
 		errs = append(errs, apperr.FieldError{Field: "price_max", Detail: "must not be negative or below price_min"})
+	}
+	if len(q.Text) > MaxTextLength || !utf8.ValidString(q.Text) || strings.ContainsFunc(q.Text, unicode.IsControl) {
+		errs = append(errs, apperr.FieldError{Field: "q", Detail: "must be text of at most " + strconv.Itoa(MaxTextLength) + " bytes"})
 	}
 	if q.Status != "" && q.Status != Draft && q.Status != Active && q.Status != Archived {
 		errs = append(errs, apperr.FieldError{Field: "status", Detail: "must be draft, active or archived"})
@@ -83,6 +91,9 @@ func listProducts(ctx context.Context, d db.Querier, t tree, q Query) (Page, err
 	}
 	if q.Brand != "" {
 		where = append(where, "brand = "+arg(q.Brand))
+	}
+	if t := strings.TrimSpace(q.Text); t != "" {
+		where = append(where, `search_text LIKE `+arg("%"+likeEscaper.Replace(strings.ToLower(t))+"%")+` ESCAPE '\'`)
 	}
 	if q.PriceMin > 0 {
 		where = append(where, "min_price >= "+arg(q.PriceMin))

@@ -57,11 +57,17 @@ func parseQuery(raw string, admin bool) (Query, error) {
 				break
 			}
 			bad(k, "is not a filter here: only active products are listed")
+		case "q":
+			if admin {
+				q.Text = v
+				break
+			}
+			bad(k, "is not a filter here: search products with /api/v1/search")
 		default:
 			if len(k) > 64 {
 				k = k[:64]
 			}
-			bad(k, "is not a known parameter (category, brand, price_min, price_max, sort, cursor, limit)")
+			bad(k, "is not a known parameter (category, brand, price_min, price_max, sort, cursor, limit; admin lists also status, q)")
 		}
 	}
 	if len(errs) > 0 {

@@ -115,7 +115,7 @@ func prepareBulk(ctx context.Context, tx *db.Tx) (*bulk, error) {
 		dst **sql.Stmt
 		sql string
 	}{
-		{&b.product, `INSERT INTO products (` + productColumns + `) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+		{&b.product, `INSERT INTO products (` + productColumns + `) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 			ON CONFLICT (slug) DO NOTHING`},
 		{&b.category, `INSERT INTO product_categories (category, product_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`},
 		{&b.sku, `INSERT INTO product_skus (sku, product_id) VALUES ($1, $2)`},
@@ -143,7 +143,7 @@ func (b *bulk) insert(ctx context.Context, p *Product) (bool, error) {
 		return false, fmt.Errorf("encode product: %w", err)
 	}
 	res, err := b.product.ExecContext(ctx, p.ID, p.Slug, string(p.Status), p.Brand, minPrice(p.Variants), p.Version,
-		p.CreatedAt.UnixMicro(), p.UpdatedAt.UnixMicro(), string(doc))
+		p.CreatedAt.UnixMicro(), p.UpdatedAt.UnixMicro(), string(doc), searchText(p))
 	if err != nil {
 		return false, fmt.Errorf("insert product: %w", err)
 	}

@@ -59,6 +59,10 @@ type Query struct {
 	Category string // a category slug; its descendants are included
 	Brand    string
 	Status   Status // empty: every status (admin); the public API always asks for Active
+	// Text keeps the products whose title, brand, slug, id or a SKU contains it, in any case
+	// (admin lists only: the storefront searches through the search service). At most
+	// MaxTextLength bytes.
+	Text     string
 	PriceMin int64  // lowest variant price at least this (minor units); 0: no lower bound
 	PriceMax int64  // lowest variant price at most this; 0: no upper bound
 	Sort     Sort   // empty: Newest
@@ -66,10 +70,11 @@ type Query struct {
 	Limit    int    // 1..MaxLimit; 0: DefaultLimit
 }
 
-// Page sizes.
+// Page sizes, and the longest Query.Text.
 const (
-	DefaultLimit = 20
-	MaxLimit     = 100
+	DefaultLimit  = 20
+	MaxLimit      = 100
+	MaxTextLength = 200
 )
 
 // Page is one page of a product list.

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/pasarhq/pasar/internal/platform/apperr"
 	"github.com/pasarhq/pasar/internal/platform/db"
@@ -15,7 +16,17 @@ import (
 // The store functions below hold the catalog's SQL. They take a db.Querier so the same code runs
 // on the reader pool and inside a write transaction, on both engines.
 
-const productColumns = `id, slug, status, brand, min_price, version, created_at, updated_at, doc`
+const productColumns = `id, slug, status, brand, min_price, version, created_at, updated_at, doc, search_text`
+
+// searchText is what Query.Text matches in a product: title, brand, slug, id and SKUs, lower
+// case, a line each (so a match never spans two of them).
+func searchText(p *Product) string {
+	parts := []string{p.Title, p.Brand, p.Slug, p.ID}
+	for _, v := range p.Variants {
+		parts = append(parts, v.SKU)
+	}
+	return strings.ToLower(strings.Join(parts, "\n"))
+}
 
 // getProduct reads a product by id, or by slug when no id matches.
 func getProduct(ctx context.Context, q db.Querier, idOrSlug string) (Product, error) {
@@ -48,9 +59,9 @@ func insertProduct(ctx context.Context, tx *db.Tx, p *Product) error {
 		return fmt.Errorf("encode product: %w", err)
 	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO products (`+productColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
 		p.ID, p.Slug, string(p.Status), p.Brand, minPrice(p.Variants), p.Version,
-		p.CreatedAt.UnixMicro(), p.UpdatedAt.UnixMicro(), string(doc))
+		p.CreatedAt.UnixMicro(), p.UpdatedAt.UnixMicro(), string(doc), searchText(p))
 	if err != nil {
 		return fmt.Errorf("insert product %s: %w", p.Slug, err)
 	}
@@ -64,9 +75,9 @@ func updateProduct(ctx context.Context, tx *db.Tx, p *Product, prev int64) error
 		return fmt.Errorf("encode product: %w", err)
 	}
 	res, err := tx.ExecContext(ctx, `UPDATE products SET slug = $1, status = $2, brand = $3,
-		min_price = $4, version = $5, updated_at = $6, doc = $7 WHERE id = $8 AND version = $9`,
+		min_price = $4, version = $5, updated_at = $6, doc = $7, search_text = $8 WHERE id = $9 AND version = $10`,
 		p.Slug, string(p.Status), p.Brand, minPrice(p.Variants), p.Version, p.UpdatedAt.UnixMicro(),
-		string(doc), p.ID, prev)
+		string(doc), searchText(p), p.ID, prev)
 	if err != nil {
 		return fmt.Errorf("update product %s: %w", p.ID, err)
 	}

@@ -13,88 +13,41 @@ import (
 	"github.com/pasarhq/pasar/internal/platform/apperr"
 )
 
-// Product search scans the catalog's list (the catalog has no text query of its own, and the
-// search index holds active products only): at most this many products are read per search.
-const (
-	searchScan  = 1000
-	searchShown = 50
-)
-
 type productListPage struct {
 	Items      []catalog.Product
 	Q          string
 	Status     string
-	Next       string // cursor of the next page, when listing without a query
-	Truncated  bool   // a search stopped at searchScan products
+	Next       string // cursor of the next page
 	StatusList []catalog.Status
 }
 
 var statuses = []catalog.Status{catalog.Draft, catalog.Active, catalog.Archived}
 
+// productList lists the products, newest first, a page at a time; q keeps those whose title,
+// brand, slug, id or a SKU contains it (the catalog's text filter, so every product is found,
+// of any status, however many the shop has).
 func (h *Handler) productList(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	pg := productListPage{Q: strings.TrimSpace(q.Get("q")), Status: q.Get("status"), StatusList: statuses}
+	if len(pg.Q) > catalog.MaxTextLength {
+		pg.Q = strings.ToValidUTF8(pg.Q[:catalog.MaxTextLength], "")
+	}
 	st := catalog.Status(pg.Status)
 	if st != "" && st != catalog.Draft && st != catalog.Active && st != catalog.Archived {
 		st, pg.Status = "", ""
 	}
-	var err error
-	if pg.Q == "" {
-		var page catalog.Page
-		page, err = h.o.Catalog.Products(r.Context(), catalog.Query{Status: st, Cursor: q.Get("cursor"), Limit: catalog.DefaultLimit})
-		if errors.Is(err, catalog.ErrBadCursor) {
-			page, err = h.o.Catalog.Products(r.Context(), catalog.Query{Status: st, Limit: catalog.DefaultLimit})
-		}
-		pg.Items, pg.Next = page.Items, page.NextCursor
-	} else {
-		pg.Items, pg.Truncated, err = h.findProducts(r, pg.Q, st)
+	cq := catalog.Query{Status: st, Text: pg.Q, Cursor: q.Get("cursor"), Limit: catalog.DefaultLimit}
+	page, err := h.o.Catalog.Products(r.Context(), cq)
+	if errors.Is(err, catalog.ErrBadCursor) {
+		cq.Cursor = ""
+		page, err = h.o.Catalog.Products(r.Context(), cq)
 	}
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
+	pg.Items, pg.Next = page.Items, page.NextCursor
 	h.render(w, r, http.StatusOK, "products", view{Title: "Products", Nav: "products", Page: pg})
-}
-
-// findProducts returns the products whose title, brand, slug, id or a SKU contains text (any
-// case), newest first.
-func (h *Handler) findProducts(r *http.Request, text string, st catalog.Status) ([]catalog.Product, bool, error) {
-	needle := strings.ToLower(text)
-	var found []catalog.Product
-	cursor, scanned := "", 0
-	for scanned < searchScan {
-		page, err := h.o.Catalog.Products(r.Context(), catalog.Query{Status: st, Cursor: cursor, Limit: catalog.MaxLimit})
-		if err != nil {
-			return nil, false, err
-		}
-		for _, p := range page.Items {
-			if matches(p, needle) {
-				found = append(found, p)
-				if len(found) == searchShown {
-					return found, false, nil
-				}
-			}
-		}
-		scanned += len(page.Items)
-		if page.NextCursor == "" {
-			return found, false, nil
-		}
-		cursor = page.NextCursor
-	}
-	return found, true, nil
-}
-
-func matches(p catalog.Product, needle string) bool {
-	if strings.Contains(strings.ToLower(p.Title), needle) || strings.Contains(strings.ToLower(p.Brand), needle) ||
-		strings.Contains(p.Slug, needle) || p.ID == needle {
-		return true
-	}
-	for _, v := range p.Variants {
-		if strings.Contains(strings.ToLower(v.SKU), needle) {
-			return true
-		}
-	}
-	return false
 }
 
 // productFormPage is the product editor: the form's values live in view.Form, named like the
