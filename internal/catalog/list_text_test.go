@@ -2,10 +2,12 @@ package catalog
 
 import (
 	"context"
+	"fmt"
 	"io/fs"
 	"slices"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"github.com/pasarhq/pasar/internal/platform/db"
 	"github.com/pasarhq/pasar/internal/platform/db/dbtest"
@@ -50,6 +52,54 @@ func TestSearchTextFilledForExistingProducts(t *testing.T) {
 			if !slices.Equal(ids, []string{"p-old"}) {
 				t.Errorf("%q: %v", text, ids)
 			}
+		}
+	})
+}
+
+// The text filter finds the oldest of more products than any page or scan limit: the admin's
+// search used to read the newest 1,000 only.
+func TestTextFindsTheOldestOfMany(t *testing.T) {
+	t.Parallel()
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		c := newCore(t, d)
+		ctx := staff()
+		if _, err := c.CreateCategory(ctx, Category{Slug: "lamps", Name: "Lamps"}); err != nil {
+			t.Fatal(err)
+		}
+		start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+		oldest := sample("elder-lamp", "Lumen", "lamps", 900)
+		oldest.Title, oldest.Status, oldest.CreatedAt = "Elder Lamp", Archived, start
+		ps := []Product{oldest}
+		for i := range 1200 {
+			p := sample(fmt.Sprintf("lamp-%04d", i), "Lumen", "lamps", 1000)
+			p.CreatedAt = start.Add(time.Duration(i+1) * time.Minute)
+			ps = append(ps, p)
+		}
+		if n, err := c.SeedBatch(ctx, nil, ps); err != nil || n != len(ps) {
+			t.Fatalf("seed: %d %v", n, err)
+		}
+		page, err := c.Products(ctx, Query{Text: "elder lamp"})
+		if err != nil || len(page.Items) != 1 || page.Items[0].Slug != "elder-lamp" || page.NextCursor != "" {
+			t.Fatalf("oldest of %d: %+v %v", len(ps), page, err)
+		}
+		// Every match, page by page, newest first: the oldest comes last.
+		q, n, last := Query{Text: "lumen", Limit: MaxLimit}, 0, ""
+		for {
+			page, err := c.Products(ctx, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			n += len(page.Items)
+			if len(page.Items) > 0 {
+				last = page.Items[len(page.Items)-1].Slug
+			}
+			if page.NextCursor == "" {
+				break
+			}
+			q.Cursor = page.NextCursor
+		}
+		if n != len(ps) || last != "elder-lamp" {
+			t.Fatalf("paged %d of %d, last %s", n, len(ps), last)
 		}
 	})
 }

@@ -12,8 +12,8 @@ import (
 )
 
 // Client is Service over the inventory's REST API, for processes that do not run the inventory.
-// Calls carry the bearer token in the context (auth.WithBearer): Get, Adjust, Adjustments and the
-// reservation calls need one holding auth.InventoryWrite; Available needs none. Errors come back
+// Calls carry the bearer token in the context (auth.WithBearer): Get, Adjust, Adjustments,
+// LowStock and the reservation calls need one holding auth.InventoryWrite; Available needs none. Errors come back
 // as the sentinels Core returns, so errors.Is works in both shapes.
 type Client struct {
 	caller *svcclient.Caller
@@ -38,6 +38,18 @@ func (c *Client) call(ctx context.Context, method, path string, in, out any) err
 func (c *Client) Get(ctx context.Context, sku string) (Stock, error) {
 	var s Stock
 	return s, c.call(ctx, "GET", "/api/v1/admin/inventory/"+url.PathEscape(sku), nil, &s)
+}
+
+// LowStock calls GET /api/v1/admin/inventory?low_stock=true.
+func (c *Client) LowStock(ctx context.Context, limit int) ([]Stock, error) {
+	q := url.Values{"low_stock": {"true"}}
+	if limit > 0 {
+		q.Set("limit", strconv.Itoa(min(limit, MaxLowStockLimit)))
+	}
+	var out struct {
+		Items []Stock `json:"items"`
+	}
+	return out.Items, c.call(ctx, "GET", "/api/v1/admin/inventory?"+q.Encode(), nil, &out)
 }
 
 // Available calls GET /api/v1/inventory?sku=...

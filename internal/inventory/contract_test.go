@@ -3,6 +3,9 @@ package inventory
 import (
 	"context"
 	"errors"
+	"fmt"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -59,6 +62,7 @@ func contract(t *testing.T, svc Service, ctx context.Context, prefix string) {
 	if err != nil || len(avail) != 2 || avail[sku] != 6 || avail[other] != 1 {
 		t.Fatalf("available: %v, %v", avail, err)
 	}
+	lowStockContract(t, svc, ctx, prefix)
 	trail, err := svc.Adjustments(ctx, sku, 1)
 	if err != nil || len(trail) != 1 || trail[0].Reason != "transfer" {
 		t.Fatalf("trail: %+v, %v", trail, err)
@@ -109,5 +113,58 @@ func contract(t *testing.T, svc Service, ctx context.Context, prefix string) {
 	}
 	if err := svc.Restock(ctx, prefix+"never"); !errors.Is(err, ErrReservationNotFound) {
 		t.Fatalf("restock unknown: %v", err)
+	}
+}
+
+// lowStockContract holds LowStock: SKUs at or below their threshold over all warehouses, sold
+// out first, then fewest available, then by SKU; not those above it; the limit.
+func lowStockContract(t *testing.T, svc Service, ctx context.Context, prefix string) {
+	t.Helper()
+	th := func(n int64) *int64 { return &n }
+	for _, a := range []Adjustment{
+		{SKU: prefix + "LOW-A", OnHand: 3, LowStockThreshold: th(5)},                    // low: 3 <= 5
+		{SKU: prefix + "LOW-B", OnHand: 0, LowStockThreshold: th(2)},                    // sold out
+		{SKU: prefix + "LOW-C", OnHand: 2, LowStockThreshold: th(2)},                    // at the threshold
+		{SKU: prefix + "LOW-C", Warehouse: "east", OnHand: 1},                           // 3 over two warehouses: above
+		{SKU: prefix + "LOW-D", OnHand: 9, LowStockThreshold: th(3)},                    // plenty
+		{SKU: prefix + "LOW-E", OnHand: 0, LowStockThreshold: th(0)},                    // sold out, no threshold
+		{SKU: prefix + "LOW-F", OnHand: 1, LowStockThreshold: th(1)},                    // at the threshold
+		{SKU: prefix + "LOW-F", Warehouse: "east", OnHand: 0, LowStockThreshold: th(1)}, // still 1
+	} {
+		a.Reason = "stock take"
+		if _, err := svc.Adjust(ctx, a); err != nil {
+			t.Fatalf("%+v: %v", a, err)
+		}
+	}
+	mine := func(list []Stock) []string {
+		var out []string
+		for _, s := range list {
+			if strings.HasPrefix(s.SKU, prefix+"LOW-") {
+				out = append(out, strings.TrimPrefix(s.SKU, prefix)+fmt.Sprintf(":%d/%d", s.Available, s.LowStockThreshold))
+				if s.LowStock != (s.Available > 0) || s.InStock != (s.Available > 0) {
+					t.Errorf("%s: flags %+v", s.SKU, s)
+				}
+			}
+		}
+		return out
+	}
+	list, err := svc.LowStock(ctx, MaxLowStockLimit)
+	if got, want := mine(list), []string{"LOW-B:0/2", "LOW-E:0/0", "LOW-F:1/1", "LOW-A:3/5"}; err != nil || !slices.Equal(got, want) {
+		t.Fatalf("low stock: %v, want %v (%v)", got, want, err)
+	}
+	if list, err := svc.LowStock(ctx, 1); err != nil || len(list) != 1 || list[0].Available != 0 {
+		t.Fatalf("limit 1: %+v, %v", list, err)
+	}
+	if _, err := svc.LowStock(context.Background(), 10); apperr.KindOf(err) != apperr.Unauthenticated && apperr.KindOf(err) != apperr.Forbidden {
+		t.Fatalf("anonymous low stock: %v", err)
+	}
+	// Back above their thresholds, they leave the list.
+	for _, sku := range []string{"LOW-A", "LOW-B", "LOW-E", "LOW-F"} {
+		if _, err := svc.Adjust(ctx, Adjustment{SKU: prefix + sku, OnHand: 50, Reason: "delivery"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if list, err := svc.LowStock(ctx, MaxLowStockLimit); err != nil || len(mine(list)) != 0 {
+		t.Fatalf("restocked: %v, %v", mine(list), err)
 	}
 }

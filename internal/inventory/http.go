@@ -23,6 +23,7 @@ func (h *Handler) Routes(r *httpx.Router) {
 	r.HandleFunc("GET /api/v1/inventory/{sku}", h.get)
 	r.Handle("PUT /api/v1/admin/inventory/{sku}", auth.RequireFunc(auth.InventoryWrite, h.adjust))
 	r.Handle("GET /api/v1/admin/inventory/{sku}", auth.RequireFunc(auth.InventoryWrite, h.adminGet))
+	r.Handle("GET /api/v1/admin/inventory", auth.RequireFunc(auth.InventoryWrite, h.lowStock))
 	r.Handle("GET /api/v1/admin/inventory/{sku}/adjustments", auth.RequireFunc(auth.InventoryWrite, h.adjustments))
 	h.internalRoutes(r)
 }
@@ -103,5 +104,31 @@ func (h *Handler) adjustments(w http.ResponseWriter, r *http.Request) {
 	if list == nil {
 		list = []AdjustmentRecord{}
 	}
+	httpx.JSON(w, http.StatusOK, map[string]any{"items": list})
+}
+
+// lowStock serves GET /api/v1/admin/inventory?low_stock=true&limit=: the SKUs at or below their
+// threshold. low_stock=true is required, so the collection can grow other listings later.
+func (h *Handler) lowStock(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	if q.Get("low_stock") != "true" {
+		httpx.WriteError(w, r, apperr.Invalid(apperr.FieldError{Field: "low_stock", Detail: "must be true: the low-stock SKUs are the list served here"}))
+		return
+	}
+	limit := 0
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > MaxLowStockLimit {
+			httpx.WriteError(w, r, apperr.Invalid(apperr.FieldError{Field: "limit", Detail: "must be an integer from 1 to " + strconv.Itoa(MaxLowStockLimit)}))
+			return
+		}
+		limit = n
+	}
+	list, err := h.svc.LowStock(r.Context(), limit)
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
 	httpx.JSON(w, http.StatusOK, map[string]any{"items": list})
 }

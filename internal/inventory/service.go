@@ -30,6 +30,9 @@ type Service interface {
 	// Adjustments returns the adjustment trail of sku, newest first, at most limit entries
 	// (0: DefaultLimit).
 	Adjustments(ctx context.Context, sku string, limit int) ([]AdjustmentRecord, error)
+	// LowStock returns the SKUs at or below their low-stock threshold (sold out ones included),
+	// fewest available first, at most limit (0: DefaultLimit), in one call.
+	LowStock(ctx context.Context, limit int) ([]Stock, error)
 
 	// Reserve holds every line for orderID until ttl has passed, or none of them: when one line
 	// cannot be held it returns ErrOutOfStock or ErrUnknownSKU (naming each such line in Fields,
@@ -57,12 +60,14 @@ const DefaultWarehouse = "main"
 
 // Limits on input, so a typo cannot overflow a counter or hold stock for a year.
 const (
-	MaxQuantity     = 1_000_000      // per line, and units on hand per SKU per warehouse
-	MaxLines        = 100            // lines per reservation
-	MaxTTL          = 24 * time.Hour // longest reservation
-	DefaultTTL      = 15 * time.Minute
-	DefaultLimit    = 50 // adjustment trail entries
-	MaxReasonLength = 500
+	MaxQuantity  = 1_000_000      // per line, and units on hand per SKU per warehouse
+	MaxLines     = 100            // lines per reservation
+	MaxTTL       = 24 * time.Hour // longest reservation
+	DefaultTTL   = 15 * time.Minute
+	DefaultLimit = 50 // adjustment trail entries, low-stock SKUs
+	// MaxLowStockLimit is the most SKUs one LowStock call returns.
+	MaxLowStockLimit = 200
+	MaxReasonLength  = 500
 )
 
 // Stock is a SKU's stock, over all its warehouses unless Warehouse is set.

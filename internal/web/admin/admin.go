@@ -40,6 +40,7 @@ type Inventory interface {
 	Get(ctx context.Context, sku string) (inventory.Stock, error)
 	Adjust(ctx context.Context, a inventory.Adjustment) (inventory.Stock, error)
 	Adjustments(ctx context.Context, sku string, limit int) ([]inventory.AdjustmentRecord, error)
+	LowStock(ctx context.Context, limit int) ([]inventory.Stock, error)
 }
 
 // Orders is what the order pages and the dashboard need of the order service.

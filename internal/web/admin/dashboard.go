@@ -1,12 +1,10 @@
 package admin
 
 import (
-	"errors"
 	"net/http"
 	"sort"
 	"time"
 
-	"github.com/pasarhq/pasar/internal/catalog"
 	"github.com/pasarhq/pasar/internal/identity"
 	"github.com/pasarhq/pasar/internal/inventory"
 	"github.com/pasarhq/pasar/internal/order"
@@ -14,10 +12,9 @@ import (
 )
 
 // Dashboard limits: it reads at most this many of the newest orders for today's figures, and
-// looks for low stock among the variants of this many of the newest products.
+// shows this many of the SKUs lowest on stock.
 const (
 	dashboardOrders   = order.MaxLimit
-	dashboardProducts = 50
 	dashboardLowStock = 10
 )
 
@@ -51,8 +48,9 @@ func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request) {
 			d.Recent = orders[:min(5, len(orders))]
 		}
 	}
-	if p.Can(auth.InventoryWrite) && p.Can(auth.CatalogWrite) {
-		low, err := h.lowStock(r)
+	if p.Can(auth.InventoryWrite) {
+		// One query for the whole shop's low stock, not one per SKU.
+		low, err := h.o.Inventory.LowStock(ctx, dashboardLowStock)
 		if err != nil {
 			h.unavailable(r, &d, "stock", err)
 		}
@@ -94,32 +92,4 @@ func today(orders []order.Order, now time.Time) (count int, revenue []moneyTotal
 	sort.Slice(revenue, func(i, j int) bool { return revenue[i].Currency < revenue[j].Currency })
 	partial = len(orders) == dashboardOrders && count == len(orders)
 	return count, revenue, partial
-}
-
-// lowStock finds SKUs at or below their low-stock threshold, or sold out, among the newest
-// active products' variants.
-func (h *Handler) lowStock(r *http.Request) ([]inventory.Stock, error) {
-	page, err := h.o.Catalog.Products(r.Context(), catalog.Query{Status: catalog.Active, Limit: dashboardProducts})
-	if err != nil {
-		return nil, err
-	}
-	var low []inventory.Stock
-	for _, p := range page.Items {
-		for _, v := range p.Variants {
-			s, err := h.o.Inventory.Get(r.Context(), v.SKU)
-			if errors.Is(err, inventory.ErrUnknownSKU) {
-				continue // a SKU never stocked is not "low": it is not stocked yet
-			}
-			if err != nil {
-				return nil, err
-			}
-			if s.LowStock || !s.InStock {
-				low = append(low, s)
-				if len(low) == dashboardLowStock {
-					return low, nil
-				}
-			}
-		}
-	}
-	return low, nil
 }
