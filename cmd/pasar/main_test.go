@@ -130,14 +130,18 @@ func TestServeProcess(t *testing.T) {
 
 func waitReady(t *testing.T, base string, exited <-chan error) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
+	// Generous: a race-enabled build starting the demo shop on a loaded machine takes a while; each
+	// probe has its own timeout so a server that accepts but does not answer yet cannot hang it.
+	const within = 2 * time.Minute
+	client := &http.Client{Timeout: 2 * time.Second}
+	deadline := time.Now().Add(within)
 	for time.Now().Before(deadline) {
 		select {
 		case err := <-exited:
 			t.Fatalf("pasar exited before ready: %v", err)
 		default:
 		}
-		res, err := http.Get(base + "/readyz")
+		res, err := client.Get(base + "/readyz")
 		if err == nil {
 			var v struct{ Status string }
 			json.NewDecoder(res.Body).Decode(&v)
@@ -148,7 +152,7 @@ func waitReady(t *testing.T, base string, exited <-chan error) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	t.Fatal("not ready within 30s")
+	t.Fatalf("not ready within %s", within)
 }
 
 func get(t *testing.T, url string, want int) string {
