@@ -26,6 +26,7 @@ import (
 	"github.com/pasarhq/pasar/internal/platform/events"
 	"github.com/pasarhq/pasar/internal/platform/httpx"
 	"github.com/pasarhq/pasar/internal/platform/observability"
+	"github.com/pasarhq/pasar/internal/platform/svcclient"
 )
 
 // App is one running Pasar process and everything it holds open.
@@ -44,6 +45,8 @@ type App struct {
 	edge     *edge.Edge                      // WAF, rate limits, security headers, compression
 	token    *serviceToken                   // this process's own token for calls to other services
 	svc      wired                           // the services wired in-process, for the web pages
+
+	clientMetrics *svcclient.Metrics // the calls of every service client; made with the first client
 
 	nats *events.Embedded // nil when an external NATS is configured
 	bus  *events.Bus

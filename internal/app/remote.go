@@ -55,10 +55,14 @@ func CheckServices(cfg config.Config) error {
 	return nil
 }
 
-// clientOptions are the call policy of every service client this process builds.
+// clientOptions are the call policy of every service client this process builds, and the
+// metrics they count their calls in.
 func (a *App) clientOptions() []svcclient.Option {
+	if a.clientMetrics == nil {
+		a.clientMetrics = svcclient.NewMetrics(a.registry)
+	}
 	return []svcclient.Option{svcclient.WithTimeout(a.cfg.ServiceTimeout),
-		svcclient.WithBreaker(a.cfg.BreakerFailures, a.cfg.BreakerCooldown)}
+		svcclient.WithBreaker(a.cfg.BreakerFailures, a.cfg.BreakerCooldown), svcclient.WithMetrics(a.clientMetrics)}
 }
 
 // servicePermissions are what a process running identity grants its own calls to other services.

@@ -84,4 +84,10 @@ func TestServicesSubset(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(cfg.DataDir, "identity.db")); err == nil {
 		t.Error("identity's store was created")
 	}
+	// Its clients of identity count their calls in the process's metrics.
+	rec = httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	if want := `pasar_client_breaker_state{replica="http://127.0.0.1:1",service="identity"} 0`; !strings.Contains(rec.Body.String(), want) {
+		t.Errorf("/metrics lacks %s", want)
+	}
 }

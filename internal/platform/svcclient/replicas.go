@@ -33,6 +33,7 @@ type breakerPolicy struct {
 // one probe goes through and its outcome closes or reopens the breaker.
 type replica struct {
 	base string
+	m    *replicaMetrics // nil without WithMetrics
 
 	mu       sync.Mutex
 	failures int       // consecutive failed attempts
@@ -54,18 +55,21 @@ func (r *replica) allow(p breakerPolicy, now time.Time) bool {
 	return true
 }
 
-// result records an attempt's outcome.
-func (r *replica) result(p breakerPolicy, ok bool, now time.Time) {
+// result records an attempt's outcome, and reports whether it opened the breaker (attempts that
+// were in flight when it opened keep it open, they do not open it again).
+func (r *replica) result(p breakerPolicy, ok bool, now time.Time) (opened bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if ok {
 		r.failures, r.openedAt, r.probing = 0, time.Time{}, false
-		return
+		return false
 	}
 	r.failures++
 	if r.probing || r.failures >= p.failures {
+		opened = r.openedAt.IsZero() || r.probing
 		r.openedAt, r.probing = now, false
 	}
+	return opened
 }
 
 // State names r's breaker state, for tests and diagnostics: "closed", "open" or "half-open".

@@ -36,6 +36,7 @@ type Caller struct {
 	token       func(context.Context) (string, error) // nil: pass the caller's own bearer on
 	unavailable *apperr.Error
 	next        *counter // round robin position, shared by copies of the Caller
+	metrics     *Metrics // nil: not counted
 	// OnError may refine the error of a 4xx/5xx answer using the response (e.g. its Retry-After).
 	OnError func(*http.Response, *apperr.Error) *apperr.Error
 }
@@ -90,6 +91,11 @@ func New(service, base string, hc *http.Client, timeout time.Duration, unavailab
 	}
 	for _, o := range opts {
 		o(c)
+	}
+	if c.metrics != nil {
+		for _, r := range c.replicas {
+			c.metrics.bind(service, r, c.breaker)
+		}
 	}
 	return c
 }
@@ -181,16 +187,24 @@ func (c *Caller) send(ctx context.Context, method, path string, body []byte, h h
 			break // the request may have reached the last replica: sending it again could do it twice
 		}
 		tried++
+		sent := time.Now()
 		resp, cancel, err := c.attempt(ctx, r, method, path, body, h)
+		status := 0
+		if err == nil {
+			status = resp.StatusCode
+		}
+		c.attempted(r, status, time.Since(sent))
 		if err == nil && !overloaded(resp.StatusCode) {
-			r.result(c.breaker, true, time.Now())
+			c.result(r, true)
 			recordAttempt(span, r.base, tried, resp.StatusCode, nil)
+			c.called(status, tried)
 			return resp, cancel, nil
 		}
-		r.result(c.breaker, false, time.Now())
+		c.result(r, false)
 		if err == nil { // a 502/503/504: retry on another replica when that is safe, else answer it
 			if !idempotent || i == len(c.replicas)-1 {
 				recordAttempt(span, r.base, tried, resp.StatusCode, nil)
+				c.called(status, tried)
 				return resp, cancel, nil
 			}
 			resp.Body.Close()
@@ -208,7 +222,15 @@ func (c *Caller) send(ctx context.Context, method, path string, body []byte, h h
 	}
 	err := c.unavailable.WithCause(fmt.Errorf("%s %s %s: %w", c.service, method, path, lastErr))
 	recordAttempt(span, "", tried, 0, err)
+	c.called(0, tried)
 	return nil, nil, err
+}
+
+// result records an attempt's outcome on r's breaker, counting the breaker's openings.
+func (c *Caller) result(r *replica, ok bool) {
+	if r.result(c.breaker, ok, time.Now()) && r.m != nil {
+		r.m.opens.Inc()
+	}
 }
 
 // attempt sends the request once to replica r, bounded by the per-attempt timeout.
