@@ -95,11 +95,7 @@ func upstreams(cfg config.Config) (map[string][]string, error) {
 		}
 	}
 	for _, s := range gateway.Services {
-		list := cfg.ServiceURL(s)
-		if s == "web" {
-			list = cfg.WebURL
-		}
-		if list != "" {
+		if list := cfg.ServiceURL(s); list != "" {
 			ups[s] = strings.Split(list, ",")
 		}
 	}

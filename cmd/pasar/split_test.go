@@ -19,6 +19,8 @@ func TestServeServicesConfigErrors(t *testing.T) {
 		{"unknown service", []string{"--services=catalog,shipping"}, nil, []string{`unknown service "shipping"`}},
 		{"order without its peers", []string{"--services=order,identity"}, nil,
 			[]string{"order calls cart", "PASAR_CART_URL", "order calls inventory", "order calls payment"}},
+		{"pages without their services", []string{"--services=web,identity"}, nil,
+			[]string{"web calls catalog", "PASAR_SEARCH_URL", "web calls inventory", "web calls cart", "web calls order"}},
 		{"no identity", []string{"--services=catalog"}, nil,
 			[]string{"PASAR_IDENTITY_URL", "PASAR_SERVICE_CLIENT_ID"}},
 		{"bad replica URL", []string{"--services=search", "--identity-url=http://a:1,ftp://b"}, nil,

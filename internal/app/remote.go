@@ -19,6 +19,7 @@ import (
 var calls = map[string][]string{
 	"cart":  {"catalog", "inventory"},
 	"order": {"cart", "inventory", "payment"},
+	"web":   {"identity", "catalog", "search", "inventory", "cart", "order"},
 }
 
 // CheckServices checks that the services named by --services can run with the URLs given: each
@@ -67,7 +68,7 @@ func (a *App) clientOptions() []svcclient.Option {
 
 // servicePermissions are what a process running identity grants its own calls to other services.
 var servicePermissions = []auth.Permission{auth.CatalogWrite, auth.InventoryWrite, auth.OrdersRead,
-	auth.OrdersManage, auth.PaymentsRefund}
+	auth.OrdersManage, auth.PaymentsRefund, auth.SessionsExchange}
 
 // serviceToken hands out this process's own access token for calls to other services, fetching
 // a new one when the last is four fifths through its life.

@@ -63,13 +63,10 @@ func (a *App) wireServices(ctx context.Context) error {
 		ident = c
 	}
 	a.wireRemoteVerifier()
-	var products catalog.Service
 	if a.cfg.RunsService("catalog") {
-		p, err := a.wireCatalog(ctx)
-		if err != nil {
+		if _, err := a.wireCatalog(ctx); err != nil {
 			return err
 		}
-		products = p
 	}
 	if a.cfg.RunsService("search") {
 		if err := a.wireSearch(ctx); err != nil {
@@ -98,7 +95,6 @@ func (a *App) wireServices(ctx context.Context) error {
 		pay = payment.NewClient(url, nil, append(a.clientOptions(), a.withToken())...)
 	}
 	var carts order.Carts
-	var cartCore *cart.Core
 	if a.cfg.RunsService("cart") {
 		var stock cart.Stock
 		if inv != nil {
@@ -108,7 +104,7 @@ func (a *App) wireServices(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		carts, cartCore = core, core
+		carts = core
 	} else if url := a.cfg.CartURL; url != "" {
 		carts = cart.NewClient(url, nil, a.clientOptions()...).WithServiceToken(a.serviceToken)
 	}
@@ -118,26 +114,15 @@ func (a *App) wireServices(ctx context.Context) error {
 			return err
 		}
 	}
-	if !a.cfg.RunsService("order") {
-		return nil
+	if a.cfg.RunsService("order") {
+		if _, err := a.wireOrder(ctx, carts, inv, pay); err != nil {
+			return err
+		}
 	}
-	orders, err := a.wireOrder(ctx, carts, inv, pay)
-	if err != nil {
-		return err
+	if a.cfg.RunsService("web") {
+		return a.wirePages(ctx, ident)
 	}
-	if err := a.wireWeb(ctx); err != nil {
-		return err
-	}
-	// The admin pages run beside the order core they manage; the catalog, inventory and identity
-	// they also call may be elsewhere. Discount codes are managed there only when the cart runs
-	// in this process too (their admin has no HTTP client yet).
-	if inv == nil || ident == nil {
-		return nil
-	}
-	if products == nil {
-		products = catalog.NewClient(a.cfg.CatalogURL, nil, a.clientOptions()...)
-	}
-	return a.wireWebAdmin(webAdminDeps{identity: ident, catalog: products, inventory: inv, orders: orders, carts: cartCore})
+	return nil
 }
 
 // serviceToken returns this process's token for calls to other services.

@@ -21,6 +21,7 @@ import (
 // Categories read the public API. Errors come back as the sentinels the core returns.
 type Client struct {
 	caller *svcclient.Caller
+	public bool // Product reads the public API (Storefront)
 }
 
 var _ Service = (*Client)(nil)
@@ -36,10 +37,24 @@ var errUnavailable = apperr.New(apperr.Unavailable, "catalog_unavailable", "The 
 // maxImportBytes bounds an import sent through the client, which holds it in memory to retry.
 const maxImportBytes = 64 << 20
 
-// Product calls GET /api/v1/admin/products/{id-or-slug}.
+// Storefront returns a copy of c for pages anyone may see: its Product reads the public GET
+// /api/v1/products/{id-or-slug}, which needs no token, is answered from a replica's cache and
+// knows active products only (any other is ErrNotFound, as a storefront shows it anyway).
+func (c *Client) Storefront() *Client {
+	cc := *c
+	cc.public = true
+	return &cc
+}
+
+// Product calls GET /api/v1/admin/products/{id-or-slug} (or, from Storefront, the public
+// /api/v1/products/{id-or-slug}).
 func (c *Client) Product(ctx context.Context, idOrSlug string) (Product, error) {
 	var p Product
-	return p, c.caller.Call(ctx, "GET", "/api/v1/admin/products/"+url.PathEscape(idOrSlug), nil, &p)
+	path := "/api/v1/admin/products/"
+	if c.public {
+		path = "/api/v1/products/"
+	}
+	return p, c.caller.Call(ctx, "GET", path+url.PathEscape(idOrSlug), nil, &p)
 }
 
 // Products calls GET /api/v1/admin/products (every status, or a text filter) or, for active

@@ -40,6 +40,32 @@ func TestContract(t *testing.T) {
 		for _, s := range shapes {
 			t.Run(s.name, func(t *testing.T) { contract(t, s.svc, s.ctx, s.name) })
 		}
+
+		// The storefront's client reads a product without a token, as the core answers an
+		// active one; a draft is not there for it.
+		t.Run("storefront client", func(t *testing.T) {
+			shop := NewClient(srv.URL, nil).Storefront()
+			active := sample("shop-kettle", "Acme", "", 3000)
+			active.Categories = nil
+			active = mustCreate(t, cache, active)
+			draft := sample("shop-secret", "Acme", "", 100)
+			draft.Status, draft.Categories = Draft, nil
+			draft = mustCreate(t, cache, draft)
+			got, err := shop.Product(context.Background(), active.Slug)
+			want, _ := cache.Product(staff(), active.Slug)
+			if err != nil || got.ID != want.ID || got.Version != want.Version || len(got.Variants) != 1 ||
+				got.Variants[0].Price != want.Variants[0].Price {
+				t.Fatalf("active product: %+v, %v; want %+v", got, err, want)
+			}
+			for _, key := range []string{draft.Slug, draft.ID, "shop-none"} {
+				if _, err := shop.Product(context.Background(), key); !errors.Is(err, ErrNotFound) {
+					t.Errorf("%s: %v", key, err)
+				}
+			}
+			if _, err := NewClient(srv.URL, nil).Product(context.Background(), active.Slug); !errors.Is(err, auth.ErrUnauthenticated) {
+				t.Errorf("the admin read without a token: %v", err)
+			}
+		})
 	})
 }
 

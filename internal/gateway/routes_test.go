@@ -100,3 +100,42 @@ func TestTableCoversEveryRoute(t *testing.T) {
 		t.Errorf("only %d routes checked; the all-in-one process should serve many more", n)
 	}
 }
+
+// TestTableSendsPagesToWeb holds the table to what a page server alone (`serve
+// --services=web`) registers: every page, asset, image and upload path goes to web, so the
+// gateway in front of the distributed shape reaches all of them at PASAR_WEB_URL.
+func TestTableSendsPagesToWeb(t *testing.T) {
+	t.Parallel()
+	cfg := config.Default()
+	cfg.DataDir, cfg.WAF, cfg.Services = t.TempDir(), "off", "web"
+	// Nothing listens there: the page server calls its services only when asked for a page.
+	for _, s := range []*string{&cfg.IdentityURL, &cfg.CatalogURL, &cfg.SearchURL, &cfg.InventoryURL, &cfg.CartURL, &cfg.OrderURL} {
+		*s = "http://127.0.0.1:9"
+	}
+	cfg.ServiceClientID, cfg.ServiceClientSecret = "web", "secret"
+	a, err := app.New(t.Context(), cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(a.Close)
+	var pages []string
+	for _, pattern := range a.Routes() {
+		_, path, _ := strings.Cut(pattern, " ")
+		if operations[path] {
+			continue
+		}
+		if strings.HasPrefix(path, "/api/") {
+			t.Errorf("the page server registers the API route %s", pattern)
+		}
+		pages = append(pages, path)
+		if r, ok := gateway.Lookup(path); !ok || r.Service != "web" || r.Internal {
+			t.Errorf("%s goes to %+v, not to the page server", pattern, r)
+		}
+	}
+	for _, want := range []string{"/{$}", "/c/{category}", "/p/{slug}", "/search", "/cart", "/checkout", "/orders/{id}",
+		"/account/{$}", "/admin/{$}", "/assets/{name}", "/images/{size}/{name}", "/uploads/{name}"} {
+		if !slices.Contains(pages, want) {
+			t.Errorf("the page server does not serve %s", want)
+		}
+	}
+}

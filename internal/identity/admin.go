@@ -3,6 +3,7 @@ package identity
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/pasarhq/pasar/internal/platform/apperr"
 	"github.com/pasarhq/pasar/internal/platform/auth"
@@ -153,10 +154,5 @@ func validName(s string) bool {
 }
 
 func knownPermission(p auth.Permission) bool {
-	for _, q := range auth.PermissionsOf(auth.Admin) {
-		if p == q {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(auth.PermissionsOf(auth.Admin), p) || slices.Contains(auth.ServiceOnly, p)
 }

@@ -125,9 +125,27 @@ func (c *Client) Session(ctx context.Context, token string) (Session, error) {
 	if err != nil {
 		return Session{}, err
 	}
+	return sessionFromView(token, v), nil
+}
+
+// SessionAccess calls GET /api/v1/internal/session with the session's cookie; ctx's bearer (or
+// the client's own token, svcclient.WithToken) must hold auth.SessionsExchange.
+func (c *Client) SessionAccess(ctx context.Context, token string) (Session, error) {
+	var v accessView
+	err := c.call(ctx, "GET", "/api/v1/internal/session", nil, &v,
+		"Cookie", (&http.Cookie{Name: SessionCookie, Value: token}).String())
+	if err != nil {
+		return Session{}, err
+	}
+	s := sessionFromView(token, v.sessionView)
+	s.AccessToken = v.AccessToken
+	return s, nil
+}
+
+func sessionFromView(token string, v sessionView) Session {
 	p := userPrincipal(User{ID: v.UserID, Email: v.Email, Role: v.Role})
 	p.SessionID = tokenHash(token)[:16]
-	return Session{Token: token, CSRF: v.CSRF, Principal: p, ExpiresAt: v.ExpiresAt}, nil
+	return Session{Token: token, CSRF: v.CSRF, Principal: p, ExpiresAt: v.ExpiresAt}
 }
 
 // EndSession signs the session out, with its own CSRF token.

@@ -3,8 +3,10 @@ package identity
 import (
 	"context"
 	"errors"
+	"slices"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/pasarhq/pasar/internal/platform/apperr"
 	"github.com/pasarhq/pasar/internal/platform/auth"
@@ -95,11 +97,44 @@ func contract(t *testing.T, e *env, svc Service, prefix, adminToken string) {
 	if err != nil || got.Principal.Subject != u.ID || got.Principal.Role != auth.Staff || got.CSRF != s.CSRF {
 		t.Fatalf("session: %+v, %v", got, err)
 	}
+
+	// A page server registered for it trades the cookie for a short-lived token of the person.
+	web, err := svc.CreateServiceClient(e.caller(adminToken), ServiceClientInput{Name: prefix + "web",
+		Permissions: []auth.Permission{auth.SessionsExchange}})
+	if err != nil {
+		t.Fatalf("service client for sessions: %v", err)
+	}
+	webTok, err := svc.ServiceToken(ctx, web.ID, web.Secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.SessionAccess(ctx, s.Token); !errors.Is(err, auth.ErrUnauthenticated) {
+		t.Fatalf("session access by nobody: %v", err)
+	}
+	if _, err := svc.SessionAccess(e.caller(tok.AccessToken), s.Token); !errors.Is(err, auth.ErrForbidden) {
+		t.Fatalf("session access by a customer: %v", err)
+	}
+	acc, err := svc.SessionAccess(e.caller(webTok.AccessToken), s.Token)
+	if err != nil || acc.AccessToken == "" || acc.CSRF != s.CSRF || acc.Principal.SessionID != got.Principal.SessionID {
+		t.Fatalf("session access: %+v, %v", acc, err)
+	}
+	claims, err := e.core.verifier.Claims(ctx, acc.AccessToken)
+	if err != nil || claims.Subject != u.ID || claims.Role != auth.Staff || !slices.Contains(claims.Permissions, auth.OrdersManage) ||
+		claims.SessionID != got.Principal.SessionID || claims.Service || claims.ExpiresAt-claims.IssuedAt != int64(SessionAccessTTL/time.Second) {
+		t.Fatalf("session access token: %+v, %v", claims, err)
+	}
+	if _, err := svc.SessionAccess(e.caller(webTok.AccessToken), "no-such-session"); !errors.Is(err, ErrNoSession) {
+		t.Fatalf("session access, unknown cookie: %v", err)
+	}
+
 	if err := svc.EndSession(ctx, s.Token); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := svc.Session(ctx, s.Token); !errors.Is(err, ErrNoSession) {
 		t.Fatalf("ended session: %v", err)
+	}
+	if _, err := svc.SessionAccess(e.caller(webTok.AccessToken), s.Token); !errors.Is(err, ErrNoSession) {
+		t.Fatalf("session access after sign-out: %v", err)
 	}
 
 	victim := prefix + "locked@example.com"

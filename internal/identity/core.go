@@ -129,11 +129,16 @@ func userPrincipal(u User) auth.Principal {
 
 // accessToken signs a token for p with the current key.
 func (c *Core) accessToken(ctx context.Context, p auth.Principal) (string, error) {
+	return c.accessTokenFor(ctx, p, c.opts.AccessTTL)
+}
+
+// accessTokenFor signs an access token for p valid for ttl.
+func (c *Core) accessTokenFor(ctx context.Context, p auth.Principal, ttl time.Duration) (string, error) {
 	k, err := c.keys.signing(ctx)
 	if err != nil {
 		return "", err
 	}
-	claims := auth.NewClaims(p, c.opts.Issuer, c.opts.Now(), c.opts.AccessTTL)
+	claims := auth.NewClaims(p, c.opts.Issuer, c.opts.Now(), ttl)
 	claims.ID = randomToken(12)
 	return auth.Sign(k, claims)
 }

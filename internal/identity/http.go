@@ -46,6 +46,7 @@ func routes(r router, h handlers) {
 	r.Handle("POST /api/v1/admin/service-clients", auth.RequireFunc(auth.UsersManage, h.createClient))
 	r.Handle("GET /api/v1/admin/audit", auth.RequireFunc(auth.AuditRead, h.listAudit))
 	f("POST /api/v1/internal/audit", h.recordAudit)
+	r.Handle("GET /api/v1/internal/session", auth.RequireFunc(auth.SessionsExchange, h.sessionAccess))
 }
 
 // fail writes err as a problem, adding Retry-After to rate-limit answers.

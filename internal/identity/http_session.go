@@ -26,14 +26,31 @@ var ErrCSRF = auth.ErrForbidden.WithMessage("The form has expired or did not com
 
 type sessionKey struct{}
 
+// Sessions looks up the browser session of a cookie token: Service.Session, or a function
+// around Service.SessionAccess where the session's calls go to other processes.
+type Sessions interface {
+	Session(ctx context.Context, token string) (Session, error)
+}
+
+// SessionFunc is a Sessions made of a function.
+type SessionFunc func(ctx context.Context, token string) (Session, error)
+
+// Session calls f.
+func (f SessionFunc) Session(ctx context.Context, token string) (Session, error) {
+	return f(ctx, token)
+}
+
 // SessionMiddleware signs in requests that carry a session cookie and no bearer token, and
 // refuses their state-changing requests (anything but GET, HEAD, OPTIONS) unless they carry
-// the session's CSRF token in CSRFHeader or the CSRFField form field. A cookie for an ended
-// session is cleared and the request goes on as anonymous.
-func SessionMiddleware(svc Service, next http.Handler) http.Handler {
+// the session's CSRF token in CSRFHeader or the CSRFField form field. A session with an access
+// token puts it in the context too (Session.Context), for the service clients. A cookie for an
+// ended session is cleared and the request goes on as anonymous.
+func SessionMiddleware(svc Sessions, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c, err := r.Cookie(SessionCookie)
-		if err != nil || !auth.FromContext(r.Context()).IsAnonymous() {
+		// Internal paths are for services, which call with bearer tokens; a cookie passed on to
+		// one (GET /api/v1/internal/session) is what it works on, never who calls.
+		if err != nil || !auth.FromContext(r.Context()).IsAnonymous() || strings.HasPrefix(r.URL.Path, "/api/v1/internal/") {
 			next.ServeHTTP(w, r)
 			return
 		}
@@ -49,7 +66,7 @@ func SessionMiddleware(svc Service, next http.Handler) http.Handler {
 			httpx.WriteError(w, r, ErrCSRF)
 			return
 		}
-		ctx := context.WithValue(auth.WithPrincipal(r.Context(), s.Principal), sessionKey{}, s)
+		ctx := context.WithValue(s.Context(r.Context()), sessionKey{}, s)
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
@@ -135,6 +152,37 @@ type sessionView struct {
 	Role      auth.Role `json:"role"`
 }
 
+// accessView is a session with an access token, as GET /api/v1/internal/session answers a page
+// server: never to a browser (the gateway refuses internal paths, and it needs
+// auth.SessionsExchange).
+type accessView struct {
+	sessionView
+	AccessToken string `json:"access_token"`
+	ExpiresIn   int    `json:"expires_in"`
+}
+
+// sessionAccess answers the session of the cookie the caller passes on, with an access token.
+func (h handlers) sessionAccess(w http.ResponseWriter, r *http.Request) {
+	c, err := r.Cookie(SessionCookie)
+	if err != nil {
+		fail(w, r, ErrNoSession)
+		return
+	}
+	s, err := h.svc.SessionAccess(r.Context(), c.Value)
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	noStore(w)
+	httpx.JSON(w, http.StatusOK, accessView{sessionView: viewOf(s), AccessToken: s.AccessToken,
+		ExpiresIn: int(SessionAccessTTL / time.Second)})
+}
+
+func viewOf(s Session) sessionView {
+	return sessionView{CSRF: s.CSRF, ExpiresAt: s.ExpiresAt, UserID: s.Principal.Subject,
+		Email: s.Principal.Email, Role: s.Principal.Role}
+}
+
 // session shows the session the cookie belongs to; SessionMiddleware has looked it up.
 func (h handlers) session(w http.ResponseWriter, r *http.Request) {
 	s, ok := r.Context().Value(sessionKey{}).(Session)
@@ -143,6 +191,5 @@ func (h handlers) session(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	noStore(w)
-	httpx.JSON(w, http.StatusOK, sessionView{CSRF: s.CSRF, ExpiresAt: s.ExpiresAt, UserID: s.Principal.Subject,
-		Email: s.Principal.Email, Role: s.Principal.Role})
+	httpx.JSON(w, http.StatusOK, viewOf(s))
 }

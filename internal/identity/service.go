@@ -30,6 +30,7 @@ type Service interface {
 
 	StartSession(ctx context.Context, in Credentials) (Session, error)
 	Session(ctx context.Context, token string) (Session, error)
+	SessionAccess(ctx context.Context, token string) (Session, error)
 	EndSession(ctx context.Context, token string) error
 
 	ListUsers(ctx context.Context, f UserFilter) (UserPage, error)
@@ -76,12 +77,24 @@ type PasswordReset struct {
 }
 
 // Session is a browser session. Token goes in the cookie and is known only to the browser;
-// CSRF goes in every form that changes state.
+// CSRF goes in every form that changes state. AccessToken is set only by SessionAccess: a
+// short-lived access token of the principal, for calls to services in other processes.
 type Session struct {
-	Token     string         `json:"-"`
-	CSRF      string         `json:"csrf_token"`
-	Principal auth.Principal `json:"-"`
-	ExpiresAt time.Time      `json:"expires_at"`
+	Token       string         `json:"-"`
+	CSRF        string         `json:"csrf_token"`
+	Principal   auth.Principal `json:"-"`
+	ExpiresAt   time.Time      `json:"expires_at"`
+	AccessToken string         `json:"-"`
+}
+
+// Context returns ctx acting as the session's principal, carrying its access token (when it
+// has one) for the service clients to pass on.
+func (s Session) Context(ctx context.Context) context.Context {
+	ctx = auth.WithPrincipal(ctx, s.Principal)
+	if s.AccessToken != "" {
+		ctx = auth.WithBearer(ctx, s.AccessToken)
+	}
+	return ctx
 }
 
 // UserFilter selects users for the admin list.

@@ -60,6 +60,28 @@ func (c *Core) Session(ctx context.Context, token string) (Session, error) {
 	return sessionOf(token, rec), nil
 }
 
+// SessionAccessTTL is how long an access token from SessionAccess lives (less when
+// Options.AccessTTL is shorter): long enough for one page's calls, short enough that a token
+// outliving a sign-out does little. A page server asks again on every request.
+const SessionAccessTTL = 2 * time.Minute
+
+// SessionAccess returns the live session of a cookie token, as Session does, with a short-lived
+// access token of its principal: a page server in another process calls services on the
+// signed-in person's behalf with it. The caller needs auth.SessionsExchange.
+func (c *Core) SessionAccess(ctx context.Context, token string) (Session, error) {
+	if err := auth.Check(ctx, auth.SessionsExchange); err != nil {
+		return Session{}, err
+	}
+	s, err := c.Session(ctx, token)
+	if err != nil {
+		return Session{}, err
+	}
+	if s.AccessToken, err = c.accessTokenFor(ctx, s.Principal, min(c.opts.AccessTTL, SessionAccessTTL)); err != nil {
+		return Session{}, err
+	}
+	return s, nil
+}
+
 // EndSession signs a browser out.
 func (c *Core) EndSession(ctx context.Context, token string) error {
 	if token == "" || len(token) > 128 {

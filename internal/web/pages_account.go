@@ -106,7 +106,8 @@ func (s *Storefront) signIn(w http.ResponseWriter, r *http.Request, c identity.C
 	}
 	identity.SetSessionCookie(w, r, sess)
 	if guest := cartID(r); guest != "" {
-		v, err := s.o.Carts.Merge(r.Context(), guest, sess.Principal.Subject)
+		// As the customer just signed in: their token, where the cart is in another process.
+		v, err := s.o.Carts.Merge(sess.Context(r.Context()), guest, sess.Principal.Subject)
 		switch {
 		case err == nil:
 			setCartCookie(w, r, v.ID)

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -271,8 +272,11 @@ func (s *Storefront) orderPage(w http.ResponseWriter, r *http.Request) {
 	if errors.Is(err, order.ErrNotFound) && !signedIn(r) {
 		if c, cerr := r.Cookie(receiptCookie); cerr == nil && c.Value == id {
 			// The order service shows guest orders to staff only; the receipt cookie proves
-			// this browser placed it, so the page reads it as a service.
-			o, err = s.o.Orders.Get(auth.WithPrincipal(r.Context(), receiptReader), id)
+			// this browser placed it, so the page reads it on its own behalf.
+			var ctx context.Context
+			if ctx, err = s.o.OwnBehalf(r.Context()); err == nil {
+				o, err = s.o.Orders.Get(ctx, id)
+			}
 		}
 	}
 	if err != nil {

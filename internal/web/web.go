@@ -4,12 +4,14 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
 
+	"github.com/pasarhq/pasar/internal/platform/auth"
 	"github.com/pasarhq/pasar/internal/platform/httpx"
 	"github.com/pasarhq/pasar/internal/pricing"
 )
@@ -30,6 +32,11 @@ type Options struct {
 	Currency string
 	// CDNURL prefixes asset and image URLs (PASAR_CDN_URL); empty: this host.
 	CDNURL string
+	// OwnBehalf returns ctx for a call the pages make on their own behalf rather than the
+	// shopper's: reading a guest's receipt, which the order service shows to staff and services
+	// only. Nil: ctx acting as an in-process service that may read orders. Where the order
+	// service is in another process, it must carry the process's service token.
+	OwnBehalf func(ctx context.Context) (context.Context, error)
 	// ShopName is shown in the header and titles; "Pasar" when empty.
 	ShopName string
 	Log      *slog.Logger
@@ -57,6 +64,11 @@ func New(o Options) (*Storefront, error) {
 	}
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
+	}
+	if o.OwnBehalf == nil {
+		o.OwnBehalf = func(ctx context.Context) (context.Context, error) {
+			return auth.WithPrincipal(ctx, receiptReader), nil
+		}
 	}
 	s := &Storefront{o: o, cdn: strings.TrimRight(o.CDNURL, "/"), assets: loadAssets()}
 	s.csp = cdnPolicy(s.cdn)

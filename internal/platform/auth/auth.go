@@ -27,7 +27,14 @@ const (
 	AuditRead      Permission = "audit:read"
 	AdminAccess    Permission = "admin:access"
 	WebhooksManage Permission = "webhooks:manage"
+	// SessionsExchange lets a page server in another process trade a browser's session cookie
+	// for a short-lived access token of the person signed in. No role holds it: only service
+	// clients registered with it (ServiceOnly).
+	SessionsExchange Permission = "sessions:exchange"
 )
+
+// ServiceOnly are the permissions a service client may hold that no role has.
+var ServiceOnly = []Permission{SessionsExchange}
 
 // Role is a named set of permissions given to a user.
 type Role string

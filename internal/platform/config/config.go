@@ -49,6 +49,7 @@ type Config struct {
 	ShippingMethods  string
 	CartTTL          time.Duration
 	CDNURL           string // prefix of storefront asset and image URLs; empty: served from this host
+	UploadsDir       string // images uploaded on the admin pages; empty: <data>/uploads
 
 	// Edge: WAF, TLS, rate limits (internal/edge).
 	WAF                   string
@@ -209,6 +210,7 @@ func (c *Config) Settings() []Setting {
 		{"shipping-methods", "PASAR_SHIPPING_METHODS", "shipping methods as JSON (see docs/PRICING.md); the first is the default", Server, false, (*stringValue)(&c.ShippingMethods)},
 		{"cart-ttl", "PASAR_CART_TTL", "how long a cart lives after its last change (Redis expiry, hourly sweep in SQL)", Server, false, (*durationValue)(&c.CartTTL)},
 		{"cdn-url", "PASAR_CDN_URL", "URL prefix (e.g. https://cdn.example.com) for the storefront's assets and product images; empty: this host", Server, false, (*stringValue)(&c.CDNURL)},
+		{"uploads-dir", "PASAR_UPLOADS_DIR", "folder of the product images uploaded on the admin pages; several web replicas must share it (see docs/DISTRIBUTED.md); empty: <data>/uploads", Server, false, (*stringValue)(&c.UploadsDir)},
 
 		{"waf", "PASAR_WAF", "web application firewall (OWASP CRS): off, detect (log only) or block", Server | Gateway, false, (*stringValue)(&c.WAF)},
 		{"tls-cert", "PASAR_TLS_CERT", "TLS certificate (PEM file, chain included); with --tls-key serves HTTPS", Server | Gateway, false, (*stringValue)(&c.TLSCert)},

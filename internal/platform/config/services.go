@@ -10,8 +10,9 @@ import (
 	"strings"
 )
 
-// ServiceNames are the services `pasar serve --services` can run, in start order.
-var ServiceNames = []string{"identity", "catalog", "search", "inventory", "cart", "payment", "order", "notification"}
+// ServiceNames are the services `pasar serve --services` can run, in start order. "web" is the
+// storefront and admin pages, which own no store.
+var ServiceNames = []string{"identity", "catalog", "search", "inventory", "cart", "payment", "order", "notification", "web"}
 
 // ParseServices returns the services of a --services list, or nil for an empty one (every
 // service: the all-in-one shape). Unknown and repeated names are errors.
@@ -57,6 +58,8 @@ func (c Config) ServiceURL(name string) string {
 		return c.PaymentURL
 	case "order":
 		return c.OrderURL
+	case "web":
+		return c.WebURL
 	}
 	return ""
 }
