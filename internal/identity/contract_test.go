@@ -5,6 +5,7 @@ import (
 	"errors"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -122,6 +123,11 @@ func contract(t *testing.T, e *env, svc Service, prefix, adminToken string) {
 	if err != nil || claims.Subject != u.ID || claims.Role != auth.Staff || !slices.Contains(claims.Permissions, auth.OrdersManage) ||
 		claims.SessionID != got.Principal.SessionID || claims.Service || claims.ExpiresAt-claims.IssuedAt != int64(SessionAccessTTL/time.Second) {
 		t.Fatalf("session access token: %+v, %v", claims, err)
+	}
+	// The token names the page server acting for the person (RFC 8693 "act").
+	if pr, err := e.core.Verifier().Verify(ctx, acc.AccessToken); err != nil || claims.Actor == nil ||
+		!strings.HasPrefix(claims.Actor.Subject, "service:") || pr.Actor != claims.Actor.Subject || pr.Subject != u.ID {
+		t.Fatalf("session access token's actor: %+v, %+v, %v", claims.Actor, pr, err)
 	}
 	if _, err := svc.SessionAccess(e.caller(webTok.AccessToken), "no-such-session"); !errors.Is(err, ErrNoSession) {
 		t.Fatalf("session access, unknown cookie: %v", err)

@@ -76,7 +76,9 @@ func (c *Core) SessionAccess(ctx context.Context, token string) (Session, error)
 	if err != nil {
 		return Session{}, err
 	}
-	if s.AccessToken, err = c.accessTokenFor(ctx, s.Principal, min(c.opts.AccessTTL, SessionAccessTTL)); err != nil {
+	p := s.Principal
+	p.Actor = auth.FromContext(ctx).Subject
+	if s.AccessToken, err = c.accessTokenFor(ctx, p, min(c.opts.AccessTTL, SessionAccessTTL)); err != nil {
 		return Session{}, err
 	}
 	return s, nil

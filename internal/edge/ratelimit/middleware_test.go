@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -22,7 +23,8 @@ func chain(l *Limiter) http.Handler {
 	inner := l.ByAccount(ok200)
 	withPrincipal := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if s := r.Header.Get("Subject"); s != "" {
-			r = r.WithContext(auth.WithPrincipal(r.Context(), auth.Principal{Subject: s, Role: auth.Customer}))
+			s, actor, _ := strings.Cut(s, " via ") // "u1 via service:web": a page server's call for u1
+			r = r.WithContext(auth.WithPrincipal(r.Context(), auth.Principal{Subject: s, Role: auth.Customer, Actor: actor}))
 		}
 		inner.ServeHTTP(w, r)
 	})
@@ -71,6 +73,12 @@ func TestLimiter(t *testing.T) {
 				{"/api/v1/orders", "203.0.113.9:1000", "u1", 429},
 				{"/api/v1/orders", "203.0.113.9:1000", "u2", 200},
 				{"/api/v1/products", "203.0.113.9:1000", "", 200}, // anonymous: only the client limit
+			}},
+			{"a page server's calls for a person count once, as the page", Limiter{Client: Rate{PerSecond: 100, Burst: 100}, Account: Rate{PerSecond: 0.1, Burst: 1}}, []step{
+				{"/admin/", "192.0.2.1:1000", "u1", 200},
+				{"/api/v1/admin/orders", "10.0.0.5:1000", "u1 via service:web", 200},
+				{"/api/v1/admin/inventory/SKU-1", "10.0.0.5:1000", "u1 via service:web", 200},
+				{"/admin/orders", "192.0.2.1:1000", "u1", 429},
 			}},
 			{"zero rates limit nothing", Limiter{}, []step{
 				{"/", "192.0.2.1:1", "u", 200}, {"/", "192.0.2.1:1", "u", 200}, {"/", "192.0.2.1:1", "u", 200},

@@ -71,6 +71,9 @@ type Principal struct {
 	Permissions []Permission
 	Service     bool
 	SessionID   string // set when the caller came in with a browser session
+	// Actor is the service acting for Subject: set on a token a page server traded a browser's
+	// session for (identity's SessionAccess), empty when the subject calls itself.
+	Actor string
 }
 
 // Can reports whether p holds permission perm.

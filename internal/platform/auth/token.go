@@ -25,21 +25,36 @@ type Claims struct {
 	Permissions []Permission `json:"perms,omitempty"`
 	Service     bool         `json:"svc,omitempty"`
 	SessionID   string       `json:"sid,omitempty"`
+	Actor       *Actor       `json:"act,omitempty"`
+}
+
+// Actor is the "act" claim of a token one party holds for another (RFC 8693): the service that
+// acts for the subject, e.g. the page server holding a browser's session.
+type Actor struct {
+	Subject string `json:"sub"`
 }
 
 // NewClaims returns the claims of a token for p issued by issuer at now, valid for ttl.
 func NewClaims(p Principal, issuer string, now time.Time, ttl time.Duration) Claims {
-	return Claims{
+	c := Claims{
 		Issuer: issuer, Subject: p.Subject,
 		IssuedAt: now.Unix(), NotBefore: now.Unix(), ExpiresAt: now.Add(ttl).Unix(),
 		Email: p.Email, Role: p.Role, Permissions: p.Permissions, Service: p.Service, SessionID: p.SessionID,
 	}
+	if p.Actor != "" {
+		c.Actor = &Actor{Subject: p.Actor}
+	}
+	return c
 }
 
 // Principal returns the caller the claims were issued to.
 func (c Claims) Principal() Principal {
-	return Principal{Subject: c.Subject, Email: c.Email, Role: c.Role, Permissions: c.Permissions,
+	p := Principal{Subject: c.Subject, Email: c.Email, Role: c.Role, Permissions: c.Permissions,
 		Service: c.Service, SessionID: c.SessionID}
+	if c.Actor != nil {
+		p.Actor = c.Actor.Subject
+	}
+	return p
 }
 
 // maxTokenBytes bounds what a verifier will even try to decode, so a huge header costs nothing.
