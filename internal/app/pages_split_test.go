@@ -1,10 +1,16 @@
 package app
 
 import (
+	"bytes"
 	"fmt"
+	"image"
+	"image/color"
+	"image/png"
 	"log/slog"
 	"net/http/httptest"
+	"net/url"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -44,7 +50,7 @@ func TestPagesInTheirOwnProcess(t *testing.T) {
 	if _, err := CreateUser(t.Context(), cfg, slog.New(slog.DiscardHandler), "boss@example.test", adminPassword, auth.Admin); err != nil {
 		t.Fatal(err)
 	}
-	svcSrv, webSrv := httptest.NewUnstartedServer(nil), httptest.NewUnstartedServer(nil)
+	svcSrv, webSrv, web2Srv := httptest.NewUnstartedServer(nil), httptest.NewUnstartedServer(nil), httptest.NewUnstartedServer(nil)
 	webURL := "http://" + webSrv.Listener.Addr().String()
 
 	svc := cfg
@@ -81,12 +87,41 @@ func TestPagesInTheirOwnProcess(t *testing.T) {
 		setServiceURL(&web, s, svcSrv.URL)
 	}
 	web.ServiceClientID, web.ServiceClientSecret = client.ID, client.Secret
+	web.UploadsDir = t.TempDir() // shared by both web replicas, as DISTRIBUTED.md asks
 	serveApp(t, web, webSrv)
+	web.DataDir, web.ReplicaID = t.TempDir(), "web-2"
+	serveApp(t, web, web2Srv)
 
 	webtest.Journey{Base: webSrv.URL, Slug: "split-teapot", SKU: "TEAPOT-1", Word: "teapot",
 		AdminEmail: "boss@example.test", AdminPassword: adminPassword,
 		ResetLink: func(email string) string { return webtest.ResetLink(filepath.Join(svc.DataDir, "mail"), email) },
 	}.Run(t)
+
+	// An image uploaded through one web replica is served by the other.
+	b := webtest.NewBrowser(t, webSrv.URL)
+	if p := b.AdminLogin("boss@example.test", adminPassword); p.Status != 303 {
+		t.Fatalf("admin sign in: %d", p.Status)
+	}
+	var pic bytes.Buffer
+	img := image.NewRGBA(image.Rect(0, 0, 4, 4))
+	img.Set(1, 1, color.RGBA{200, 40, 40, 255})
+	if err := png.Encode(&pic, img); err != nil {
+		t.Fatal(err)
+	}
+	p := b.PostFile("/admin/products/new", "/admin/products", url.Values{"title": {"Uploaded Mug"}, "status": {"active"},
+		"variants[0].sku": {"UPMUG-1"}, "variants[0].price.amount": {"12.00"}, "image_alt": {"a mug"}},
+		"image_file", "mug.png", pic.Bytes())
+	if p.Status != 303 {
+		t.Fatalf("create with an image: %d %s", p.Status, webtest.Excerpt(p.Body))
+	}
+	m := regexp.MustCompile(`/uploads/[0-9a-f]{32}\.png`).FindString(b.Follow(p).Body)
+	if m == "" {
+		t.Fatal("the product editor shows no uploaded image")
+	}
+	other := webtest.NewBrowser(t, web2Srv.URL).Get(m)
+	if other.Status != 200 || other.Body != pic.String() {
+		t.Fatalf("%s from the other replica: %d, %d bytes", m, other.Status, len(other.Body))
+	}
 }
 
 // setServiceURL sets PASAR_<SERVICE>_URL of service s.

@@ -5,7 +5,9 @@
 package webtest
 
 import (
+	"bytes"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -60,6 +62,40 @@ func (b *Browser) Post(from, path string, form url.Values) Page {
 	return b.do(http.MethodPost, path, form)
 }
 
+// PostFile submits form to path as a multipart form with a file in fileField, as a form on the
+// page at from (whose CSRF token it carries) does.
+func (b *Browser) PostFile(from, path string, form url.Values, fileField, fileName string, content []byte) Page {
+	b.t.Helper()
+	if m := csrfRe.FindStringSubmatch(b.Get(from).Body); m != nil && form.Get("csrf_token") == "" {
+		form.Set("csrf_token", m[1])
+	}
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	for k, vs := range form {
+		for _, v := range vs {
+			mw.WriteField(k, v)
+		}
+	}
+	fw, err := mw.CreateFormFile(fileField, fileName)
+	if err == nil {
+		_, err = fw.Write(content)
+	}
+	if err == nil {
+		err = mw.Close()
+	}
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	req, err := http.NewRequest(http.MethodPost, b.Base+path, &body)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	req.Header.Set("Origin", b.Base)
+	return b.send(req)
+}
+
 // Follow fetches where p redirects to, failing the test when p is no redirect.
 func (b *Browser) Follow(p Page) Page {
 	b.t.Helper()
@@ -90,11 +126,16 @@ func (b *Browser) do(method, path string, form url.Values) Page {
 		req.Header.Set("Sec-Fetch-Site", "same-origin")
 		req.Header.Set("Origin", b.Base)
 	}
+	return b.send(req)
+}
+
+func (b *Browser) send(req *http.Request) Page {
+	b.t.Helper()
 	req.Header.Set("User-Agent", "Mozilla/5.0 (X11; Linux x86_64) pasar-webtest")
 	req.Header.Set("Accept", "text/html")
 	resp, err := b.c.Do(req)
 	if err != nil {
-		b.t.Fatalf("%s %s: %v", method, path, err)
+		b.t.Fatalf("%s %s: %v", req.Method, req.URL.Path, err)
 	}
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
