@@ -232,15 +232,6 @@ func checkDistributed(t *testing.T, dir string) checked {
 		if list == "" {
 			list = strings.Join(routes[s], ",")
 		}
-		if s == "web" {
-			if list == "" && !slices.Contains(config.ServiceNames, "web") {
-				t.Logf("gateway: no web upstream; no pasar process serves pages alone yet (pages need every service in one process)")
-				continue
-			}
-			if list == "" {
-				list = gp.Config.WebURL
-			}
-		}
 		if list == "" {
 			t.Errorf("gateway: no upstream for %s: its routes would answer 503", s)
 			continue

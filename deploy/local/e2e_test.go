@@ -24,11 +24,14 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/pasarhq/pasar/internal/web/webtest"
 )
 
 // TestDistributedShape starts the whole distributed shape with pasar-local on this machine's
 // PostgreSQL, Redis and NATS (each under names of its own), runs the shopper journey through
-// the gateway, then kills a catalog replica under a steady stream of reads: none may fail.
+// the gateway, over the API and over the pages, then kills a catalog replica under a steady
+// stream of reads: none may fail.
 func TestDistributedShape(t *testing.T) {
 	env := map[string]string{}
 	for _, k := range []string{"PASAR_TEST_POSTGRES_URL", "PASAR_TEST_REDIS_URL", "PASAR_TEST_NATS_URL"} {
@@ -50,7 +53,7 @@ func TestDistributedShape(t *testing.T) {
 	}
 	pg.Path = ""
 	name := "pasar_e2e_" + strings.ToLower(rand.Text()[:10])
-	port := freeBlock(t, 9)
+	port := freeBlock(t, 11)
 	const adminPassword = "a long e2e operator passphrase"
 	script, _ := filepath.Abs("pasar-local")
 	local := func(verb string) (string, error) {
@@ -153,6 +156,17 @@ func TestDistributedShape(t *testing.T) {
 	}
 	c.must("GET", "/api/v1/orders/"+order.ID, shopper, nil, nil, 200)
 	t.Logf("journey done at %v", time.Since(start).Round(time.Millisecond))
+
+	// The same through the pages, which the gateway sends to the web process: a guest and a
+	// customer buy with the card that succeeds, the admin ships, staff are held to their role,
+	// a password is reset from the mail's link.
+	webtest.Journey{Base: gw, Slug: p.Slug, SKU: sku, Word: word, AdminEmail: "admin@pasar.local",
+		AdminPassword: adminPassword,
+		ResetLink: func(email string) string {
+			return webtest.ResetLink(filepath.Join(dir, "shop", "data", "notification", "mail"), email)
+		},
+	}.Run(t)
+	t.Logf("page journey done at %v", time.Since(start).Round(time.Millisecond))
 
 	// A catalog replica dies under a steady stream of reads: the gateway sends what it refused,
 	// or lost mid-request, to the other replica, so no read fails.
