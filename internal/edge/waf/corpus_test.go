@@ -280,6 +280,8 @@ func TestImportExclusionStaysNarrow(t *testing.T) {
 		// Not one JSON document: refused as before, send application/x-ndjson.
 		{"json lines sent as application/json", "POST", imp, jsonType, importLines(), 400},
 		{"a broken import line", "POST", imp, ndjsonType, importLines(`{"slug":"x",`), 400},
+		// Inspected in full or refused: past SecArgumentsLimit (1,000 values, some 40 to 100 products).
+		{"an import over the argument limit", "POST", imp, ndjsonType, strings.Repeat(importLines(), 30), 400},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
