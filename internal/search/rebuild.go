@@ -27,13 +27,18 @@ const rebuildBatch = 500
 // durable consumer has not processed yet are applied on top later, and are ignored where the
 // rebuilt index already holds a newer version.
 func Rebuild(ctx context.Context, path string, src Scanner, d *db.DB, progress func(indexed int)) (int, error) {
+	var old bleve.Index
 	if _, err := os.Stat(path); err == nil {
 		// Hold the old index open while building, so a server cannot start on it meanwhile.
-		old, err := bleve.OpenUsing(path, map[string]any{"bolt_timeout": (2 * time.Second).String()})
+		old, err = bleve.OpenUsing(path, map[string]any{"bolt_timeout": (2 * time.Second).String()})
 		if err != nil {
 			return 0, fmt.Errorf("open search index %s (stop pasar serve before a reindex): %w", path, err)
 		}
-		defer old.Close()
+		defer func() {
+			if old != nil {
+				old.Close()
+			}
+		}()
 	}
 	tmp := path + ".rebuild"
 	if err := os.RemoveAll(tmp); err != nil {
@@ -56,6 +61,17 @@ func Rebuild(ctx context.Context, path string, src Scanner, d *db.DB, progress f
 	if err != nil {
 		os.RemoveAll(tmp)
 		return len(versions), err
+	}
+	if old != nil {
+		// Close the old index before the swap, not after: its merger and cleanup keep working on
+		// the folder by name, and once the new index is there they delete its segment files as
+		// stale, losing rebuilt products.
+		err := old.Close()
+		old = nil
+		if err != nil {
+			os.RemoveAll(tmp)
+			return len(versions), fmt.Errorf("close search index %s: %w", path, err)
+		}
 	}
 	return len(versions), swap(path, tmp)
 }

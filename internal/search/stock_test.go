@@ -243,6 +243,10 @@ func TestStockSurvivesRebuild(t *testing.T) {
 	if err := x.LoadStock(ctx, d); err != nil {
 		t.Fatal(err)
 	}
+	// Products missing here were lost by the rebuild itself, not by the stock filter.
+	if res, err := x.Search(ctx, Query{}); err != nil || res.Total != uint64(len(evs)) {
+		t.Fatalf("rebuilt index holds %d products (err %v), want %d", res.Total, err, len(evs))
+	}
 	if got, _ := stocked(t, x, true); !slices.Equal(got, []string{"p2"}) {
 		t.Errorf("in stock after rebuild: %v, want [p2]", got)
 	}
