@@ -22,10 +22,11 @@ type Scanner interface {
 const rebuildBatch = 500
 
 // Rebuild builds a new index from every product src lists into a folder beside path, records
-// their versions in the search store d, then puts the new index in place of the one at path. The index at path must not be in use by a running server; Rebuild
-// fails if it is. progress, when not nil, is told the running count after each batch. Events the
-// durable consumer has not processed yet are applied on top later, and are ignored where the
-// rebuilt index already holds a newer version.
+// their versions in the search store d, then puts the new index in place of the one at path.
+// The index at path must not be in use by a running server; Rebuild fails if it is, and holds it
+// until just before the swap. progress, when not nil, is told the running count after each
+// batch. Events the durable consumer has not processed yet are applied on top later, and are
+// ignored where the rebuilt index already holds a newer version.
 func Rebuild(ctx context.Context, path string, src Scanner, d *db.DB, progress func(indexed int)) (int, error) {
 	var old bleve.Index
 	if _, err := os.Stat(path); err == nil {
@@ -55,23 +56,20 @@ func Rebuild(ctx context.Context, path string, src Scanner, d *db.DB, progress f
 	if cerr := idx.Close(); err == nil {
 		err = cerr
 	}
+	if err == nil && old != nil {
+		// Close the old index before the swap, not after: its merger and cleanup keep working on
+		// the folder by name, and once the new index is there they delete its segment files as
+		// stale, losing rebuilt products. Before the versions too, so a failure leaves both as
+		// they were.
+		err = old.Close()
+		old = nil
+	}
 	if err == nil {
 		err = replaceVersions(ctx, d, versions)
 	}
 	if err != nil {
 		os.RemoveAll(tmp)
 		return len(versions), err
-	}
-	if old != nil {
-		// Close the old index before the swap, not after: its merger and cleanup keep working on
-		// the folder by name, and once the new index is there they delete its segment files as
-		// stale, losing rebuilt products.
-		err := old.Close()
-		old = nil
-		if err != nil {
-			os.RemoveAll(tmp)
-			return len(versions), fmt.Errorf("close search index %s: %w", path, err)
-		}
 	}
 	return len(versions), swap(path, tmp)
 }
