@@ -66,7 +66,9 @@ func gatewayCmd(args []string, getenv func(string) string, stdout, stderr io.Wri
 	if err != nil {
 		return usageError{err}
 	}
-	e, err := edge.New(edge.OptionsFrom(cfg, log))
+	eo := edge.OptionsFrom(cfg, log)
+	eo.Registerer = reg
+	e, err := edge.New(eo)
 	if err != nil {
 		return err
 	}

@@ -110,7 +110,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	}()
 	a.metrics = httpx.NewMetrics(a.registry)
 	a.router = httpx.NewRouter(a.metrics)
-	if a.edge, err = edge.New(edge.OptionsFrom(cfg, log)); err != nil {
+	eo := edge.OptionsFrom(cfg, log)
+	eo.Registerer = a.registry
+	if a.edge, err = edge.New(eo); err != nil {
 		return a, err
 	}
 	a.closers = append(a.closers, a.edge.Close)

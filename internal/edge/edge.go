@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/pasarhq/pasar/internal/edge/ratelimit"
@@ -24,6 +25,7 @@ type Options struct {
 	RedisURL     string         // when set, rate limit buckets live in Redis, shared by replicas
 	RedisPrefix  string         // key prefix in Redis; empty means "pasar:ratelimit:"
 	Logger       *slog.Logger
+	Registerer   prometheus.Registerer // WAF incidents and rate-limit refusals; nil: not counted
 }
 
 // Edge holds the compiled WAF and the rate limit store for the life of the process.
@@ -38,7 +40,12 @@ func New(o Options) (*Edge, error) {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	w, err := waf.New(waf.Options{Mode: o.WAF, MaxBodyBytes: o.MaxBodyBytes, Logger: o.Logger})
+	m := newMetrics(o.Registerer)
+	wo := waf.Options{Mode: o.WAF, MaxBodyBytes: o.MaxBodyBytes, Logger: o.Logger}
+	if m != nil {
+		wo.OnIncident = m.incident
+	}
+	w, err := waf.New(wo)
 	if err != nil {
 		return nil, err
 	}
@@ -57,6 +64,9 @@ func New(o Options) (*Edge, error) {
 		store = ratelimit.NewRedis(e.rdb, prefix)
 	}
 	e.limiter = &ratelimit.Limiter{Store: store, Client: o.ClientRate, Account: o.AccountRate, Logger: o.Logger}
+	if m != nil {
+		e.limiter.OnRefused = m.refused
+	}
 	return e, nil
 }
 

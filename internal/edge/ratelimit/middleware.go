@@ -17,6 +17,8 @@ type Limiter struct {
 	Client  Rate         // per client address (httpx.ClientIP)
 	Account Rate         // per signed-in account (the principal's subject)
 	Logger  *slog.Logger // store failures; nil discards
+	// OnRefused, when set, is called with "client" or "account" for each request refused.
+	OnRefused func(limit string)
 }
 
 // exempt are the operations endpoints: probes and scrapes must never be refused.
@@ -29,7 +31,7 @@ func (l *Limiter) ByClient(next http.Handler) http.Handler {
 		return next
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if exempt[r.URL.Path] || l.allow(w, r, "ip:"+httpx.ClientIP(r), l.Client) {
+		if exempt[r.URL.Path] || l.allow(w, r, "ip:"+httpx.ClientIP(r), l.Client, "client") {
 			next.ServeHTTP(w, r)
 		}
 	})
@@ -46,7 +48,7 @@ func (l *Limiter) ByAccount(next http.Handler) http.Handler {
 		// A call a page server makes for a signed-in person (a token with an actor) follows the
 		// page request the page server has already counted: counting each of its calls too would
 		// spend the person's allowance several times per page.
-		if p.Subject == "" || p.Actor != "" || exempt[r.URL.Path] || l.allow(w, r, "acct:"+p.Subject, l.Account) {
+		if p.Subject == "" || p.Actor != "" || exempt[r.URL.Path] || l.allow(w, r, "acct:"+p.Subject, l.Account, "account") {
 			next.ServeHTTP(w, r)
 		}
 	})
@@ -55,7 +57,7 @@ func (l *Limiter) ByAccount(next http.Handler) http.Handler {
 // allow takes a token for key, or answers 429 and reports false. A store that fails (Redis
 // down) lets the request through: the limits protect capacity, and refusing every request
 // while Redis is away would be the outage they exist to prevent.
-func (l *Limiter) allow(w http.ResponseWriter, r *http.Request, key string, rate Rate) bool {
+func (l *Limiter) allow(w http.ResponseWriter, r *http.Request, key string, rate Rate, limit string) bool {
 	ok, retry, err := l.Store.Take(r.Context(), key, rate)
 	if err != nil {
 		if l.Logger != nil {
@@ -66,6 +68,9 @@ func (l *Limiter) allow(w http.ResponseWriter, r *http.Request, key string, rate
 	}
 	if ok {
 		return true
+	}
+	if l.OnRefused != nil {
+		l.OnRefused(limit)
 	}
 	secs := int(math.Ceil(retry.Seconds()))
 	w.Header().Set("Retry-After", strconv.Itoa(max(secs, 1)))

@@ -57,6 +57,7 @@ func (w *WAF) Wrap(next http.Handler) http.Handler {
 		switch {
 		case score > 0 && w.mode == Detect:
 			w.logIncident(r, tx.ID(), "WAF detected", rules, score)
+			w.incident("detected")
 		case key != "":
 			// Passed, and nothing was logged: the same request would pass again, silently.
 			w.seen.remember(key)
@@ -109,6 +110,7 @@ func process(tx types.Transaction, r *http.Request) (*types.Interruption, error)
 func (w *WAF) block(rw http.ResponseWriter, r *http.Request, tx types.Transaction, it *types.Interruption) {
 	rules, score := flagged(tx.MatchedRules())
 	w.logIncident(r, tx.ID(), "WAF blocked", rules, score)
+	w.incident("blocked")
 	status := it.Status
 	if status < 400 || status > 599 {
 		status = http.StatusForbidden

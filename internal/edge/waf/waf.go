@@ -42,6 +42,8 @@ type Options struct {
 	// Verdicts is how many clean verdicts of body-less, credential-less requests to remember
 	// per generation (see verdicts): 0 means 16384, a negative number remembers none.
 	Verdicts int
+	// OnIncident, when set, is called with "blocked" or "detected" for each incident logged.
+	OnIncident func(action string)
 }
 
 // WAF is a compiled rule set. It is safe for concurrent use; compile it once per process.
@@ -50,11 +52,16 @@ type WAF struct {
 	mode Mode
 	log  *slog.Logger
 	seen *verdicts // nil when verdicts are not remembered
+	// incident is Options.OnIncident, or a no-op.
+	incident func(action string)
 }
 
 // New compiles the rules. It takes about a second and some tens of MiB, so a process builds one.
 func New(o Options) (*WAF, error) {
-	w := &WAF{mode: o.Mode, log: o.Logger}
+	w := &WAF{mode: o.Mode, log: o.Logger, incident: o.OnIncident}
+	if w.incident == nil {
+		w.incident = func(string) {}
+	}
 	if w.log == nil {
 		w.log = slog.New(slog.DiscardHandler)
 	}
