@@ -25,7 +25,9 @@ func TestRefusalsCounted(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			count := func(c *prometheus.CounterVec, label string) float64 { return testutil.ToFloat64(c.WithLabelValues(label)) }
+			count := func(c *prometheus.CounterVec, label string) float64 {
+				return testutil.ToFloat64(c.WithLabelValues(label))
+			}
 			m := newMetrics(reg) // the registered series, lent back
 			if n := testutil.CollectAndCount(reg); n != 4 {
 				t.Fatalf("%d series before any request, want 4 at 0", n)
