@@ -130,6 +130,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		a.autobackup = newAutobackup(cfg, log, a.version, a.registry)
 		a.bg.Go(func() { a.autobackup.run(a.bgCtx) })
 	}
+	if err := observability.RegisterDataDir(a.registry, cfg.DataDir); err != nil {
+		return a, err
+	}
 	return a, nil
 }
 

@@ -26,6 +26,9 @@ func (a *App) wireCatalog(ctx context.Context) (catalog.Service, error) {
 	log := a.log.With("service", "catalog")
 	core := catalog.NewCore(st.DB, st.Outbox)
 	cache := catalog.NewCache(core, catalog.CacheOptions{})
+	if err := a.registry.Register(cacheCollector{cache}); err != nil {
+		return nil, fmt.Errorf("catalog cache metrics: %w", err)
+	}
 	c, err := cache.Consume(ctx, a.bus, st.DB, catalog.CacheConsumerName(a.cfg.Addr), log)
 	if err != nil {
 		return nil, fmt.Errorf("catalog cache consumer: %w", err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -28,6 +29,41 @@ type Cache struct {
 	products map[string]*cached // by id and by slug
 	lists    map[Query]*cached
 	cats     *cached
+
+	stats [3][2]atomic.Uint64 // by CacheKinds, then miss (0) or hit (1)
+}
+
+// CacheKinds name what the cache keeps, for CacheStats.
+var CacheKinds = [3]string{"product", "list", "categories"}
+
+const (
+	kindProduct = iota
+	kindList
+	kindCategories
+)
+
+// CacheStats are the reads the cache answered (hits) and passed on (misses) since it was made,
+// by CacheKinds.
+type CacheStats struct {
+	Hits, Misses [3]uint64
+}
+
+// Stats reads the cache's counters.
+func (c *Cache) Stats() CacheStats {
+	var s CacheStats
+	for k := range c.stats {
+		s.Misses[k], s.Hits[k] = c.stats[k][0].Load(), c.stats[k][1].Load()
+	}
+	return s
+}
+
+// count records a read of kind: one atomic add on the read path.
+func (c *Cache) count(kind int, hit bool) {
+	i := 0
+	if hit {
+		i = 1
+	}
+	c.stats[kind][i].Add(1)
 }
 
 type cached struct {
@@ -61,7 +97,9 @@ func (c *Cache) ProductDoc(ctx context.Context, idOrSlug string) (*Doc, error) {
 	c.mu.RLock()
 	e, gen := c.products[idOrSlug], c.gen
 	c.mu.RUnlock()
-	if e != nil && now < e.expires {
+	hit := e != nil && now < e.expires
+	c.count(kindProduct, hit)
+	if hit {
 		return e.doc, nil
 	}
 	p, err := c.inner.Product(ctx, idOrSlug)
@@ -88,7 +126,9 @@ func (c *Cache) ProductsDoc(ctx context.Context, q Query) (*Doc, error) {
 	c.mu.RLock()
 	e, gen := c.lists[q], c.gen
 	c.mu.RUnlock()
-	if e != nil && now < e.expires {
+	hit := e != nil && now < e.expires
+	c.count(kindList, hit)
+	if hit {
 		return e.doc, nil
 	}
 	page, err := c.inner.Products(ctx, q)
@@ -114,7 +154,9 @@ func (c *Cache) CategoriesDoc(ctx context.Context) (*Doc, error) {
 	c.mu.RLock()
 	e, gen := c.cats, c.gen
 	c.mu.RUnlock()
-	if e != nil && now < e.expires {
+	hit := e != nil && now < e.expires
+	c.count(kindCategories, hit)
+	if hit {
 		return e.doc, nil
 	}
 	doc, err := Encoder{c.inner}.CategoriesDoc(ctx)

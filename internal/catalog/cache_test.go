@@ -37,6 +37,10 @@ func TestCacheServesUntilInvalidated(t *testing.T) {
 	if again, _ := cache.ProductDoc(ctx, "lamp"); again == first || again.ETag != ProductETag(p.ID, 2) {
 		t.Fatalf("after invalidation: %s", again.ETag)
 	}
+	// Counted: the first read and the one after the invalidation missed, the one between hit.
+	if s := cache.Stats(); s.Misses[kindProduct] != 2 || s.Hits[kindProduct] != 1 || s.Hits[kindList]+s.Misses[kindList] != 0 {
+		t.Fatalf("stats %+v, want 2 product misses and 1 hit", s)
+	}
 	// The cache stays within its bound.
 	for _, slug := range []string{"a1", "a2", "a3", "a4", "a5"} {
 		mustCreate(t, cache, sample(slug, "Oak", "home", 100))

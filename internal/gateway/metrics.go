@@ -59,6 +59,11 @@ func (m *metrics) forReplica(p *pool, r *replica) *replicaMetrics {
 		requests: m.requests.MustCurryWith(labels),
 	}
 	rm.errors = rm.requests.WithLabelValues("error")
+	// Present at 0 from the start, so an alert on their increase has a baseline.
+	m.retries.WithLabelValues(p.service)
+	for _, reason := range []string{"check", "requests"} {
+		m.ejections.WithLabelValues(p.service, r.name, reason)
+	}
 	if m.reg != nil {
 		// Gauges read the live values, so no request path updates them.
 		m.reg.MustRegister(

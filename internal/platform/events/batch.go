@@ -61,6 +61,9 @@ func (c *Consumer) handleBatch(ctx context.Context, msgs []jetstream.Msg) {
 		return
 	}
 	m := c.bus.m
+	if md, err := good[len(good)-1].Metadata(); err == nil {
+		m.delivered(c.o.Name, md)
+	}
 	for i, msg := range good {
 		if dup[i] {
 			m.duplicates.WithLabelValues(c.o.Name).Inc()

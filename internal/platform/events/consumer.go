@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/pasarhq/pasar/internal/platform/db"
 )
@@ -132,6 +133,10 @@ func start(ctx context.Context, b *Bus, d *db.DB, o ConsumerOptions, h Handler, 
 		log = b.log
 	}
 	c := &Consumer{bus: b, d: d, o: o, h: h, bh: bh, log: log.With("consumer", o.Name), done: make(chan struct{})}
+	// Present at 0 from the start, so an alert on their increase has a baseline.
+	for _, v := range []*prometheus.CounterVec{b.m.handled, b.m.duplicates, b.m.failed, b.m.parked} {
+		v.WithLabelValues(o.Name)
+	}
 	cons, err := c.setup(ctx)
 	if err != nil {
 		if b.nc.IsConnected() {

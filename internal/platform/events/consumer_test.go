@@ -56,6 +56,10 @@ func TestDuplicateDelivery(t *testing.T) {
 		if n := value(b.m.duplicates.WithLabelValues(name)); n != 1 {
 			t.Errorf("duplicates metric = %v, want 1", n)
 		}
+		// Caught up: nothing after the marker; its age is the time since it was published.
+		if n, age := value(b.m.behind.WithLabelValues(name)), value(b.m.age.WithLabelValues(name)); n != 0 || age <= 0 || age > 60 {
+			t.Errorf("consumer pending %v, lag %vs; want 0 and the marker's age", n, age)
+		}
 
 		// Two outbox rows with one event id: the broker's duplicate window keeps one.
 		o := NewOutbox(d, b, "inventory", testLog())

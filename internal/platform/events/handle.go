@@ -26,6 +26,7 @@ func (c *Consumer) handle(ctx context.Context, msg jetstream.Msg) {
 	attempt := 1
 	if md, err := msg.Metadata(); err == nil {
 		attempt = int(md.NumDelivered)
+		c.bus.m.delivered(c.o.Name, md)
 	}
 	var ev Event
 	if err := json.Unmarshal(msg.Data(), &ev); err != nil || ev.ID == "" || ev.Type == "" {

@@ -2,6 +2,9 @@ package events
 
 import (
 	"errors"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -17,6 +20,8 @@ type metrics struct {
 	duplicates    *prometheus.CounterVec // by consumer
 	failed        *prometheus.CounterVec // by consumer
 	parked        *prometheus.CounterVec // by consumer
+	behind        *prometheus.GaugeVec   // by consumer: messages after the one delivered
+	age           *prometheus.GaugeVec   // by consumer: age of the message delivered
 }
 
 func newMetrics(r prometheus.Registerer) *metrics {
@@ -39,7 +44,15 @@ func newMetrics(r prometheus.Registerer) *metrics {
 		duplicates:    counter("consumer_duplicates_total", "Deliveries skipped because the consumer had processed the event already.", "consumer"),
 		failed:        counter("consumer_failed_total", "Handler attempts that failed and will be retried.", "consumer"),
 		parked:        counter("consumer_parked_total", "Events parked after exhausting their attempts; see the parked-events table.", "consumer"),
+		behind:        gauge("consumer_pending", "Messages of the stream still to be delivered to the consumer, as of its last delivery.", "consumer"),
+		age:           gauge("consumer_lag_seconds", "Time from publishing to delivery of the consumer's last message.", "consumer"),
 	}
+}
+
+// delivered records how far behind the stream consumer is, from a delivered message's metadata.
+func (m *metrics) delivered(consumer string, md *jetstream.MsgMetadata) {
+	m.behind.WithLabelValues(consumer).Set(float64(md.NumPending))
+	m.age.WithLabelValues(consumer).Set(max(time.Since(md.Timestamp).Seconds(), 0))
 }
 
 // register adds c to r, or returns the collector already registered under the same name so that

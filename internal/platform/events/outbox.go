@@ -36,6 +36,10 @@ func NewOutbox(d *db.DB, b *Bus, source string, log *slog.Logger) *Outbox {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	if b != nil { // present at 0 from the start, so an alert on their increase has a baseline
+		b.m.published.WithLabelValues(source)
+		b.m.publishErrors.WithLabelValues(source)
+	}
 	return &Outbox{
 		d: d, bus: b, source: source,
 		log:  log.With("component", "outbox", "source", source),
