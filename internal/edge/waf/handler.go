@@ -57,7 +57,7 @@ func (w *WAF) Wrap(next http.Handler) http.Handler {
 		switch {
 		case score > 0 && w.mode == Detect:
 			w.logIncident(r, tx.ID(), "WAF detected", rules, score)
-			w.incident("detected")
+			w.report("detected")
 		case key != "":
 			// Passed, and nothing was logged: the same request would pass again, silently.
 			w.seen.remember(key)
@@ -110,7 +110,7 @@ func process(tx types.Transaction, r *http.Request) (*types.Interruption, error)
 func (w *WAF) block(rw http.ResponseWriter, r *http.Request, tx types.Transaction, it *types.Interruption) {
 	rules, score := flagged(tx.MatchedRules())
 	w.logIncident(r, tx.ID(), "WAF blocked", rules, score)
-	w.incident("blocked")
+	w.report("blocked")
 	status := it.Status
 	if status < 400 || status > 599 {
 		status = http.StatusForbidden
@@ -125,6 +125,13 @@ func (w *WAF) block(rw http.ResponseWriter, r *http.Request, tx types.Transactio
 	}
 	rw.Header().Set("Pasar-Incident", tx.ID())
 	httpx.WriteProblem(rw, r, p)
+}
+
+// report tells Options.OnIncident of an incident, if it was given.
+func (w *WAF) report(action string) {
+	if w.incident != nil {
+		w.incident(action)
+	}
 }
 
 func (w *WAF) logIncident(r *http.Request, incident, msg string, rules []int, score int) {

@@ -48,20 +48,16 @@ type Options struct {
 
 // WAF is a compiled rule set. It is safe for concurrent use; compile it once per process.
 type WAF struct {
-	waf  coraza.WAF // nil in Off mode
-	mode Mode
-	log  *slog.Logger
-	seen *verdicts // nil when verdicts are not remembered
-	// incident is Options.OnIncident, or a no-op.
-	incident func(action string)
+	waf      coraza.WAF // nil in Off mode
+	mode     Mode
+	log      *slog.Logger
+	seen     *verdicts           // nil when verdicts are not remembered
+	incident func(action string) // Options.OnIncident; nil: none
 }
 
 // New compiles the rules. It takes about a second and some tens of MiB, so a process builds one.
 func New(o Options) (*WAF, error) {
 	w := &WAF{mode: o.Mode, log: o.Logger, incident: o.OnIncident}
-	if w.incident == nil {
-		w.incident = func(string) {}
-	}
 	if w.log == nil {
 		w.log = slog.New(slog.DiscardHandler)
 	}
