@@ -42,7 +42,13 @@ func (l *pgLease) acquire(ctx context.Context) (func(), bool, error) {
 	l.conn = conn
 	return func() {
 		l.conn = nil
-		conn.Close(context.Background()) // ending the session frees the lock
+		// Unlocked explicitly: closing the session frees the lock too, but only once the server
+		// has ended the session, a moment after the close returns, and the next replica to try in
+		// that moment would skip its turn. Closing is the fallback when the unlock fails.
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_, _ = conn.Exec(ctx, `SELECT pg_advisory_unlock($1)`, backupLockKey)
+		conn.Close(ctx)
 	}, true, nil
 }
 
