@@ -220,6 +220,8 @@ func shopConfig(t *testing.T, engine string) config.Config {
 		stream := "BACKUP" + randomHex(t, 4)
 		cfg.NATSStream, cfg.NATSPrefix = stream, "bk"+randomHex(t, 4)
 		cfg.ReplicaID = "r1"
+		// Registered first, so it runs after the shops started on cfg have stopped.
+		t.Cleanup(func() { deleteStream(t, cfg.NATSURL, stream) })
 	}
 	cfg.DataDir, cfg.WAF = t.TempDir(), "off"
 	cfg.PostgresMaxConns = 2 // the test server's connections are shared by every test running
