@@ -22,8 +22,14 @@ PASS='tangerine submarine 77'
 
 . bench/lib.sh
 
-dbs=() # PostgreSQL databases to drop on exit
-dropdbs() { for d in "${dbs[@]}"; do psql -q "$PG" -c "DROP DATABASE IF EXISTS $d WITH (FORCE)" >/dev/null 2>&1 || true; done; }
+# PostgreSQL databases to drop on exit: found by name, since each round creates its own in a
+# subshell (one runs under $(...)), where a list kept here would not see it.
+dropdbs() {
+	local d
+	for d in $(psql -Atq "$PG" -c "SELECT datname FROM pg_database WHERE datname LIKE 'pasar_bench_$$\_%'" 2>/dev/null); do
+		psql -q "$PG" -c "DROP DATABASE IF EXISTS $d WITH (FORCE)" >/dev/null 2>&1 || true
+	done
+}
 trap 'cleanup; dropdbs' EXIT
 
 go build -o "$work/after" ./cmd/pasar
@@ -42,7 +48,6 @@ one() {
 	if [ "$engine" = postgres ]; then
 		local db="pasar_bench_$$_${v}_${round}"
 		psql -q "$PG" -c "CREATE DATABASE $db" >/dev/null
-		dbs+=("$db")
 		env=(PASAR_POSTGRES_URL="${PG%/*}/$db?sslmode=disable" PASAR_POSTGRES_MAX_CONNS=${MAX_CONNS:-4})
 	fi
 	env "${env[@]}" PASAR_USER_PASSWORD="$PASS" "$work/$v" user create --email bench@example.test --role admin --data "$data" >/dev/null
