@@ -3,10 +3,11 @@ package kubernetes
 import (
 	"bytes"
 	"fmt"
-	"os"
 	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/pasarhq/pasar/deploy/deploytest"
 
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
@@ -36,14 +37,7 @@ type objects struct {
 // does not have (a typo, a wrong level) fails, as does a kind this test does not know.
 func render(t *testing.T, dir string) *objects {
 	t.Helper()
-	kubectl, err := exec.LookPath("kubectl")
-	if err != nil {
-		msg := "kubectl not found (install it to render the kustomize overlays): " + err.Error()
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
+	kubectl := deploytest.Binary(t, "kubectl", "kubectl")
 	var stderr bytes.Buffer
 	cmd := exec.Command(kubectl, "kustomize", dir)
 	cmd.Stderr = &stderr
