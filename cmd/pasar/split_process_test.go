@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/pasarhq/pasar/deploy/deploytest"
 )
 
 // process is one running `pasar serve`.
@@ -110,18 +112,6 @@ func call(t *testing.T, method, url, token string, in, out any, hdr ...string) i
 	return res.StatusCode
 }
 
-// eventually retries f every 100ms for up to 30s until it returns true.
-func eventually(t *testing.T, what string, f func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !f() {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within 30s", what)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
-
 // TestSplitProcesses runs the shop as two processes of the same binary: catalog and search in
 // one, everything else in the other, sharing the second's NATS. A product written to the first
 // becomes searchable there and purchasable through the second, and a checkout works across the
@@ -181,7 +171,7 @@ func TestSplitProcesses(t *testing.T) {
 		map[string]any{"on_hand": 5, "reason": "delivery"}, nil); code != 200 {
 		t.Fatalf("stock: %d", code)
 	}
-	eventually(t, "product searchable in the catalog process", func() bool {
+	deploytest.Eventually(t, "product searchable in the catalog process", 30*time.Second, func() bool {
 		var r struct {
 			Hits []struct{ Slug string } `json:"hits"`
 		}
@@ -195,7 +185,7 @@ func TestSplitProcesses(t *testing.T) {
 	if call(t, "POST", rest.base+"/api/v1/carts", "", nil, &cart) != 201 {
 		t.Fatal("create cart")
 	}
-	eventually(t, "the cart process knows the product from the catalog's events", func() bool {
+	deploytest.Eventually(t, "the cart process knows the product from the catalog's events", 30*time.Second, func() bool {
 		return call(t, "POST", rest.base+"/api/v1/carts/"+cart.ID+"/items", "", map[string]any{"sku": "LANTERN-1", "quantity": 2}, nil) == 200
 	})
 	var order struct {
@@ -255,7 +245,7 @@ func TestSplitProcesses(t *testing.T) {
 	}
 
 	// The catalog process recorded its admin write in identity's audit log, as its service client.
-	eventually(t, "the product write audited in identity", func() bool {
+	deploytest.Eventually(t, "the product write audited in identity", 30*time.Second, func() bool {
 		var page struct {
 			Entries []struct{ Action, Actor string } `json:"entries"`
 		}

@@ -26,6 +26,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/pasarhq/pasar/deploy/deploytest"
 	"github.com/pasarhq/pasar/internal/web/webtest"
 )
 
@@ -111,7 +112,7 @@ func TestDistributedShape(t *testing.T) {
 	c.must("PUT", "/api/v1/admin/inventory/"+sku, admin, map[string]any{"on_hand": 10, "reason": "delivery"}, nil, 200)
 
 	word := strings.Fields(p.Title)[0]
-	eventually(t, "the product found by search", func() bool {
+	deploytest.Eventually(t, "the product found by search", 20*time.Second, func() bool {
 		var r struct {
 			Hits []struct{ Slug string } `json:"hits"`
 		}
@@ -133,7 +134,7 @@ func TestDistributedShape(t *testing.T) {
 		ID string `json:"id"`
 	}
 	c.must("POST", "/api/v1/carts", shopper, map[string]any{}, &cart, 201)
-	eventually(t, "the item in the cart", func() bool {
+	deploytest.Eventually(t, "the item in the cart", 20*time.Second, func() bool {
 		return c.call("POST", "/api/v1/carts/"+cart.ID+"/items", shopper, map[string]any{"sku": sku, "quantity": 2}, nil) == 200
 	})
 	var order struct {
@@ -290,17 +291,6 @@ func (c *client) login(email, password string) string {
 	}
 	c.must("POST", "/api/v1/auth/login", "", map[string]string{"email": email, "password": password}, &tok, 200)
 	return tok.AccessToken
-}
-
-func eventually(t *testing.T, what string, ok func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !ok() {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within 20s", what)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
 }
 
 // freeBlock finds n consecutive free ports on 127.0.0.1 and returns the first. They are taken
