@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -19,32 +18,14 @@ import (
 // process is one running `pasar serve`.
 type process struct {
 	base string
-	out  *syncBuffer
-}
-
-// syncBuffer is a bytes.Buffer safe for the process's writes and the test's reads.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
+	out  *deploytest.SyncBuffer
 }
 
 // startServe runs `pasar serve` with env added to a clean shop environment, waits until it is
 // ready and stops it with SIGTERM at the end of the test, which it must survive with exit 0.
 func startServe(t *testing.T, bin, name, addr string, env ...string) *process {
 	t.Helper()
-	p := &process{base: "http://" + addr, out: &syncBuffer{}}
+	p := &process{base: "http://" + addr, out: &deploytest.SyncBuffer{}}
 	cmd := exec.Command(bin, "serve", "--addr", addr)
 	cmd.Env = append(os.Environ(), "PASAR_POSTGRES_URL=", "PASAR_NATS_URL=", "PASAR_REDIS_URL=", "PASAR_WAF=off",
 		"PASAR_RATE_LIMIT_CLIENT=0", "PASAR_RATE_LIMIT_ACCOUNT=0", "PASAR_ARGON2_MEMORY=64", "PASAR_LOG_LEVEL=warn")

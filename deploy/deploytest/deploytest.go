@@ -49,7 +49,7 @@ func FreePort(t testing.TB) int {
 // Process is a child process whose output is kept for the test log.
 type Process struct {
 	Cmd *exec.Cmd
-	out *syncBuffer
+	out *SyncBuffer
 }
 
 // Output is what the process wrote so far, standard output and error together.
@@ -77,7 +77,7 @@ func Start(t testing.TB, env []string, name string, args ...string) *Process {
 	t.Helper()
 	cmd := exec.Command(name, args...)
 	cmd.Env = append(os.Environ(), env...)
-	out := &syncBuffer{}
+	out := &SyncBuffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL} // never outlive the test binary
 	if err := cmd.Start(); err != nil {
@@ -156,21 +156,30 @@ func Pasar(t testing.TB) string {
 	return pasarBinary.path
 }
 
-type syncBuffer struct {
+// SyncBuffer is a bytes.Buffer safe for a child process's writes and a test's reads at once.
+type SyncBuffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer
 }
 
-func (s *syncBuffer) Write(p []byte) (int, error) {
+func (s *SyncBuffer) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.Write(p)
 }
 
-func (s *syncBuffer) String() string {
+// String is what was written so far.
+func (s *SyncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// Bytes is a copy of what was written so far.
+func (s *SyncBuffer) Bytes() []byte {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return bytes.Clone(s.b.Bytes())
 }
 
 // Eventually polls ok every 100 ms until it returns true, failing the test when within has

@@ -10,12 +10,12 @@ import (
 	"os"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
+	"github.com/pasarhq/pasar/deploy/deploytest"
 	"github.com/pasarhq/pasar/internal/app"
 	"github.com/pasarhq/pasar/internal/platform/config"
 	"github.com/pasarhq/pasar/internal/platform/observability"
@@ -73,23 +73,6 @@ func strptime(t *testing.T, f string) *regexp.Regexp {
 	return regexp.MustCompile(re.String())
 }
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) Bytes() []byte {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return bytes.Clone(s.b.Bytes())
-}
-
 // TestShippersMatchPasarLogs runs a shop with the JSON logger it has in production, traced, sends
 // it a read and a request its WAF blocks, and checks its log lines against the shipping configs:
 // every line is one JSON object whose time the Fluent Bit parser's format reads, and every field
@@ -114,7 +97,7 @@ func TestShippersMatchPasarLogs(t *testing.T) {
 		}
 	}
 
-	out := &syncBuffer{}
+	out := &deploytest.SyncBuffer{}
 	log := observability.NewLogger(out, slog.LevelInfo, "json")
 	cfg := config.Default()
 	cfg.DataDir, cfg.WAF, cfg.RateLimitClient = t.TempDir(), "block", 0
