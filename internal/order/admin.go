@@ -8,7 +8,6 @@ import (
 	"github.com/pasarhq/pasar/internal/inventory"
 	"github.com/pasarhq/pasar/internal/platform/apperr"
 	"github.com/pasarhq/pasar/internal/platform/auth"
-	"github.com/pasarhq/pasar/internal/platform/db"
 )
 
 // manage loads order id for a staff action (auth.OrdersManage).
@@ -49,10 +48,7 @@ func (c *Core) Ship(ctx context.Context, id, tracking string) (Order, error) {
 	}
 	steps = append(steps, Change{To: Shipped, Note: "tracking " + tracking})
 	o.TrackingNumber = tracking
-	err = c.advance(ctx, &o, func(tx *db.Tx) error {
-		_, err := tx.ExecContext(ctx, `UPDATE orders SET tracking_number = $1 WHERE id = $2`, tracking, id)
-		return err
-	}, steps...)
+	err = c.advance(ctx, &o, steps...)
 	return o, err
 }
 
@@ -65,7 +61,7 @@ func (c *Core) Deliver(ctx context.Context, id, note string) (Order, error) {
 	if note == "" {
 		note = "delivered"
 	}
-	return o, c.advance(ctx, &o, nil, Change{To: Delivered, Note: note})
+	return o, c.advance(ctx, &o, Change{To: Delivered, Note: note})
 }
 
 // Cancel cancels an order not yet shipped (auth.OrdersManage): its payment is voided, or
@@ -94,7 +90,7 @@ func (c *Core) Cancel(ctx context.Context, id, reason string) (Order, error) {
 		// correct the count by adjustment.
 		c.o.Logger.Error("restock cancelled order", "order", o.ID, "error", err)
 	}
-	return o, c.advance(ctx, &o, nil, Change{To: Cancelled, Note: reason})
+	return o, c.advance(ctx, &o, Change{To: Cancelled, Note: reason})
 }
 
 // Refund refunds the whole payment of a paid, shipped or delivered order (auth.OrdersManage,
@@ -113,5 +109,5 @@ func (c *Core) Refund(ctx context.Context, id, reason string) (Order, error) {
 			return Order{}, err
 		}
 	}
-	return o, c.advance(ctx, &o, nil, Change{To: Refunded, Note: reason})
+	return o, c.advance(ctx, &o, Change{To: Refunded, Note: reason})
 }

@@ -141,7 +141,7 @@ func (c *Core) failed(ctx context.Context, o *Order, step string, cause error) {
 	if o.Status != Pending {
 		return
 	}
-	if err := c.advance(ctx, o, nil, Change{To: Cancelled, Note: note}); err != nil {
+	if err := c.advance(ctx, o, Change{To: Cancelled, Note: note}); err != nil {
 		c.o.Logger.Error("cancel failed checkout", "order", o.ID, "error", err)
 	}
 }

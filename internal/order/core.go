@@ -128,11 +128,11 @@ func (c *Core) List(ctx context.Context, f Filter) ([]Order, error) {
 }
 
 // advance moves o through steps (each from the status before it) in one transaction, with a
-// history entry and an event per step; set, when not nil, changes more columns in that
-// transaction (the caller sets the same fields on o, which the events are built from). On
-// success o has the new status and history. Another change that got there first makes it
-// ErrInvalidTransition.
-func (c *Core) advance(ctx context.Context, o *Order, set func(tx *db.Tx) error, steps ...Change) error {
+// history entry and an event per step; the order's payment intent and tracking number are
+// written from o in the same statement as its status (callers set them on o first, and the
+// events are built from o). On success o has the new status and history. Another change that
+// got there first makes it ErrInvalidTransition.
+func (c *Core) advance(ctx context.Context, o *Order, steps ...Change) error {
 	from := o.Status
 	for i := range steps {
 		if !CanMove(from, steps[i].To) {
@@ -147,8 +147,9 @@ func (c *Core) advance(ctx context.Context, o *Order, set func(tx *db.Tx) error,
 		captured = captured || st.To == Paid
 	}
 	err := c.d.InTx(ctx, func(tx *db.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE orders SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4`,
-			from, ms(now), o.ID, o.Status)
+		res, err := tx.ExecContext(ctx, `UPDATE orders SET status = $1, updated_at = $2, payment_intent_id = $3,
+			tracking_number = $4 WHERE id = $5 AND status = $6`,
+			from, ms(now), o.PaymentIntentID, o.TrackingNumber, o.ID, o.Status)
 		if err != nil {
 			return err
 		}
@@ -158,19 +159,15 @@ func (c *Core) advance(ctx context.Context, o *Order, set func(tx *db.Tx) error,
 			}
 			return ErrInvalidTransition
 		}
-		if set != nil {
-			if err := set(tx); err != nil {
-				return err
-			}
-		}
-		n := len(o.History)
 		for i := range steps {
 			steps[i].Actor, steps[i].At = actor, now
-			if err := record(ctx, tx, o.ID, n+i+1, steps[i]); err != nil {
-				return err
-			}
-			if _, err := c.out.Add(ctx, tx, EventPrefix+string(steps[i].To), 1, OrderEvent{OrderID: o.ID, Number: o.Number,
-				Status: steps[i].To, From: steps[i].From, Email: o.Email, CustomerID: o.CustomerID, Total: o.Total,
+		}
+		if err := record(ctx, tx, o.ID, len(o.History)+1, steps...); err != nil {
+			return err
+		}
+		for _, st := range steps {
+			if _, err := c.out.Add(ctx, tx, EventPrefix+string(st.To), 1, OrderEvent{OrderID: o.ID, Number: o.Number,
+				Status: st.To, From: st.From, Email: o.Email, CustomerID: o.CustomerID, Total: o.Total,
 				Tracking: o.TrackingNumber, Captured: captured, Lines: o.Lines, Totals: &o.Totals,
 				ShippingAddress: &o.ShippingAddress}); err != nil {
 				return err

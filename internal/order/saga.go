@@ -10,7 +10,6 @@ import (
 	"github.com/pasarhq/pasar/internal/inventory"
 	"github.com/pasarhq/pasar/internal/payment"
 	"github.com/pasarhq/pasar/internal/platform/apperr"
-	"github.com/pasarhq/pasar/internal/platform/db"
 )
 
 // settle runs the checkout saga of pending order o: reserve its stock, authorize its payment,
@@ -66,10 +65,7 @@ func (c *Core) settle(ctx context.Context, o Order, r CheckoutRequest) (Order, e
 	if captured || o.Total.Amount == 0 {
 		steps = append(steps, Change{To: Paid, Note: "payment captured"})
 	}
-	err := c.advance(undo, &o, func(tx *db.Tx) error {
-		_, err := tx.ExecContext(ctx, `UPDATE orders SET payment_intent_id = $1 WHERE id = $2`, o.PaymentIntentID, o.ID)
-		return err
-	}, steps...)
+	err := c.advance(undo, &o, steps...)
 	if err != nil {
 		if captured {
 			c.refund(undo, o.PaymentIntentID)

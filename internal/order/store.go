@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/pasarhq/pasar/internal/platform/db"
@@ -30,48 +31,90 @@ func fromMS(v int64) time.Time { return time.UnixMilli(v).UTC() }
 // insert stores o (pending) with its lines, its first history entry and, when key is set, the
 // idempotency key that made it, all in tx. It takes the next order number.
 func insert(ctx context.Context, tx *db.Tx, o *Order, key, hash, actor string) error {
-	var n int64
-	if err := tx.QueryRowContext(ctx, `UPDATE order_numbers SET next = next + 1 WHERE name = 'order' RETURNING next - 1`).Scan(&n); err != nil {
-		return fmt.Errorf("order number: %w", err)
-	}
-	o.Number = NumberPrefix + strconv.FormatInt(n, 10)
-	addr, err := json.Marshal(o.ShippingAddress)
-	if err != nil {
-		return err
-	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO orders (id, number, status, customer_id, email, cart_id, currency,
-		subtotal, discount, shipping, tax, total, shipping_method, discount_code, shipping_address, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16)`,
-		o.ID, o.Number, o.Status, o.CustomerID, o.Email, o.CartID, o.Total.Currency, o.Totals.Subtotal, o.Totals.Discount,
-		o.Totals.Shipping, o.Totals.Tax, o.Total.Amount, o.ShippingMethod, o.DiscountCode, string(addr), ms(o.CreatedAt)); err != nil {
-		return fmt.Errorf("insert order: %w", err)
-	}
-	for i, l := range o.Lines {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO order_lines (order_id, n, sku, title, quantity, unit_price, line_total)
-			VALUES ($1, $2, $3, $4, $5, $6, $7)`, o.ID, i, l.SKU, l.Title, l.Quantity, l.UnitPrice.Amount, l.LineTotal.Amount); err != nil {
-			return fmt.Errorf("insert order line: %w", err)
+	// The order number is taken last: on PostgreSQL the counter's row stays locked until the
+	// commit, so every other checkout waits for it only during the final statement and the
+	// commit, not the whole transaction. A reused idempotency key fails before it is taken.
+	if key != "" {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO order_idempotency (idem_key, request_hash, order_id, created_at)
+			VALUES ($1, $2, $3, $4)`, key, hash, o.ID, ms(o.CreatedAt)); err != nil {
+			return err
 		}
+	}
+	if err := insertLines(ctx, tx, o.ID, o.Lines); err != nil {
+		return err
 	}
 	first := Change{From: "", To: o.Status, Actor: actor, Note: "checkout", At: o.CreatedAt}
 	if err := record(ctx, tx, o.ID, 1, first); err != nil {
 		return err
 	}
 	o.History = []Change{first}
-	if key == "" {
-		return nil
+	addr, err := json.Marshal(o.ShippingAddress)
+	if err != nil {
+		return err
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO order_idempotency (idem_key, request_hash, order_id, created_at)
-		VALUES ($1, $2, $3, $4)`, key, hash, o.ID, ms(o.CreatedAt))
-	return err
+	args := []any{o.ID, o.Status, o.CustomerID, o.Email, o.CartID, o.Total.Currency, o.Totals.Subtotal, o.Totals.Discount,
+		o.Totals.Shipping, o.Totals.Tax, o.Total.Amount, o.ShippingMethod, o.DiscountCode, string(addr), ms(o.CreatedAt), NumberPrefix}
+	const columns = `INSERT INTO orders (id, status, customer_id, email, cart_id, currency, subtotal, discount, shipping, tax,
+		total, shipping_method, discount_code, shipping_address, created_at, updated_at, number)`
+	if tx.Engine() == db.Postgres {
+		// One round trip for the counter and the row.
+		err = tx.QueryRowContext(ctx, `WITH n AS (UPDATE order_numbers SET next = next + 1 WHERE name = 'order' RETURNING next - 1 AS v)
+			`+columns+` VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15,
+			$16::text || (SELECT v FROM n)::text) RETURNING number`, args...).Scan(&o.Number)
+	} else {
+		var n int64
+		if err = tx.QueryRowContext(ctx, `UPDATE order_numbers SET next = next + 1 WHERE name = 'order' RETURNING next - 1`).Scan(&n); err != nil {
+			return fmt.Errorf("order number: %w", err)
+		}
+		o.Number = NumberPrefix + strconv.FormatInt(n, 10)
+		args[len(args)-1] = o.Number
+		_, err = tx.ExecContext(ctx, columns+` VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15, $16)`, args...)
+	}
+	if err != nil {
+		return fmt.Errorf("insert order: %w", err)
+	}
+	return nil
 }
 
-// record stores a status change as entry n of the order's history. The status UPDATE before
-// it makes the caller the only writer of the order, so n (the count of entries plus one) is
-// free; a stale count fails the primary key and rolls back.
-func record(ctx context.Context, tx *db.Tx, id string, n int, c Change) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO order_history (order_id, n, from_status, to_status, actor, note, at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)`, id, n, c.From, c.To, c.Actor, c.Note, ms(c.At))
-	if err != nil {
+// insertLines stores an order's lines in one statement.
+func insertLines(ctx context.Context, tx *db.Tx, id string, lines []Line) error {
+	if len(lines) == 0 {
+		return nil
+	}
+	var q strings.Builder
+	q.WriteString(`INSERT INTO order_lines (order_id, n, sku, title, quantity, unit_price, line_total) VALUES `)
+	args := make([]any, 0, 7*len(lines))
+	for i, l := range lines {
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		b := len(args)
+		fmt.Fprintf(&q, "($%d, $%d, $%d, $%d, $%d, $%d, $%d)", b+1, b+2, b+3, b+4, b+5, b+6, b+7)
+		args = append(args, id, i, l.SKU, l.Title, l.Quantity, l.UnitPrice.Amount, l.LineTotal.Amount)
+	}
+	if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
+		return fmt.Errorf("insert order lines: %w", err)
+	}
+	return nil
+}
+
+// record stores status changes as entries n, n+1, ... of the order's history, in one statement.
+// The status UPDATE before it makes the caller the only writer of the order, so the entries
+// from n (the count of entries plus one) are free; a stale count fails the primary key and
+// rolls back.
+func record(ctx context.Context, tx *db.Tx, id string, n int, changes ...Change) error {
+	var q strings.Builder
+	q.WriteString(`INSERT INTO order_history (order_id, n, from_status, to_status, actor, note, at) VALUES `)
+	args := make([]any, 0, 7*len(changes))
+	for i, c := range changes {
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		b := len(args)
+		fmt.Fprintf(&q, "($%d, $%d, $%d, $%d, $%d, $%d, $%d)", b+1, b+2, b+3, b+4, b+5, b+6, b+7)
+		args = append(args, id, n+i, c.From, c.To, c.Actor, c.Note, ms(c.At))
+	}
+	if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
 		return fmt.Errorf("record order change: %w", err)
 	}
 	return nil
