@@ -37,6 +37,7 @@ finish() {
 	env "${local_env[@]}" deploy/local/pasar-local purge >/dev/null 2>&1 || true
 	psql -q "$PG/postgres?sslmode=disable" -c "DROP DATABASE IF EXISTS $aio_db WITH (FORCE)" >/dev/null 2>&1 || true
 	redis-cli -u "$REDIS" --scan --pattern "${tag}_aio:*" | xargs -r redis-cli -u "$REDIS" del >/dev/null 2>&1 || true
+	PASAR_NATS_URL="$NATS" PASAR_NATS_STREAM="${tag}_aio" "$work/pasar" events delete-stream --force >/dev/null 2>&1 || true
 	cleanup
 }
 trap finish EXIT

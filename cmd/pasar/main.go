@@ -40,6 +40,7 @@ Usage:
   pasar user create --email E [--role admin]   add an account (password from a prompt or PASAR_USER_PASSWORD)
   pasar keys rotate        add a token signing key; old tokens stay valid until they expire
   pasar events parked      list events consumers gave up on
+  pasar events delete-stream --force   delete the shop's NATS stream (PASAR_NATS_URL) when tearing it down
   pasar backup --to DIR    copy the shop's stores and files into DIR while it keeps serving
   pasar restore --from DIR restore a backup into an empty data folder or database (--force to replace)
   pasar loadtest [flags]   drive a running shop like shoppers do and report requests/s and latency

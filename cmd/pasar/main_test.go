@@ -11,10 +11,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/pasarhq/pasar/internal/platform/events"
 )
 
 // buildPasar compiles the binary once per test binary run.
@@ -256,5 +259,46 @@ func TestEventsParkedOnEmptyShop(t *testing.T) {
 	code := run([]string{"events", "parked", "--data", t.TempDir()}, func(string) string { return "" }, &stdout, &stderr)
 	if code != 0 || !strings.Contains(stdout.String(), "no parked events") {
 		t.Fatalf("exit %d, stdout %q, stderr %q", code, stdout.String(), stderr.String())
+	}
+}
+
+func TestEventsDeleteStream(t *testing.T) {
+	t.Parallel()
+	url := os.Getenv("PASAR_TEST_NATS_URL")
+	if url == "" {
+		t.Skip("set PASAR_TEST_NATS_URL to run against a real NATS server")
+	}
+	stream := "PASAR_DELETE_" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	ctx := context.Background()
+	bus, err := events.Connect(ctx, events.BusOptions{URL: url, Stream: stream, SubjectPrefix: strings.ToLower(stream)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bus.Close()
+	t.Cleanup(func() { _, _ = events.DeleteStream(ctx, url, stream) })
+	env := func(k string) string {
+		return map[string]string{"PASAR_NATS_URL": url, "PASAR_NATS_STREAM": stream}[k]
+	}
+	deleteStream := func(args ...string) (int, string) {
+		var stdout, stderr bytes.Buffer
+		code := run(append([]string{"events", "delete-stream"}, args...), env, &stdout, &stderr)
+		return code, stdout.String() + stderr.String()
+	}
+	if code, out := deleteStream(); code != 2 || !strings.Contains(out, "--force") {
+		t.Fatalf("without --force: exit %d, %q", code, out)
+	}
+	if existed, err := events.DeleteStream(ctx, url, "PASAR_NO_SUCH_STREAM"); existed || err != nil {
+		t.Fatalf("unknown stream: %v %v", existed, err)
+	}
+	if code, out := deleteStream("--force"); code != 0 || !strings.Contains(out, "deleted stream "+stream) {
+		t.Fatalf("with --force: exit %d, %q", code, out)
+	}
+	if code, out := deleteStream("--force"); code != 0 || !strings.Contains(out, "no stream "+stream) {
+		t.Fatalf("again: exit %d, %q", code, out)
+	}
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"events", "delete-stream", "--force"}, func(string) string { return "" }, &stdout, &stderr); code != 2 ||
+		!strings.Contains(stderr.String(), "PASAR_NATS_URL") {
+		t.Fatalf("embedded: exit %d, %q", code, stderr.String())
 	}
 }

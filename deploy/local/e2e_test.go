@@ -23,10 +23,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
-
 	"github.com/pasarhq/pasar/deploy/deploytest"
+	"github.com/pasarhq/pasar/internal/platform/events"
 	"github.com/pasarhq/pasar/internal/web/webtest"
 )
 
@@ -76,7 +74,10 @@ func TestDistributedShape(t *testing.T) {
 		if out, err := local("purge"); err != nil {
 			t.Errorf("purge: %v\n%s", err, out)
 		}
-		deleteStream(t, env["PASAR_TEST_NATS_URL"], name)
+		// purge deletes the stream: if it did not, delete it here and fail.
+		if existed, err := events.DeleteStream(context.Background(), env["PASAR_TEST_NATS_URL"], name); existed || err != nil {
+			t.Errorf("NATS stream %s left after purge (%v)", name, err)
+		}
 		if t.Failed() {
 			logs, _ := filepath.Glob(filepath.Join(dir, "shop", "logs", "*.log"))
 			for _, l := range logs {
@@ -329,26 +330,6 @@ func readPid(t *testing.T, path string) int {
 		t.Fatal(err)
 	}
 	return pid
-}
-
-// deleteStream removes the test's event stream from the shared NATS server.
-func deleteStream(t *testing.T, natsURL, name string) {
-	nc, err := nats.Connect(natsURL)
-	if err != nil {
-		t.Errorf("NATS: %v", err)
-		return
-	}
-	defer nc.Close()
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Errorf("JetStream: %v", err)
-		return
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := js.DeleteStream(ctx, name); err != nil && err != jetstream.ErrStreamNotFound {
-		t.Errorf("delete stream %s: %v", name, err)
-	}
 }
 
 func tail(b []byte, n int) string { // the last n bytes of b

@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -17,11 +16,10 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/pasarhq/pasar/internal/platform/auth"
 	"github.com/pasarhq/pasar/internal/platform/config"
+	"github.com/pasarhq/pasar/internal/platform/events"
 )
 
 // distributedConfig returns settings on a PostgreSQL database of the test's own (dropped at the
@@ -189,17 +187,7 @@ func waitFor(t *testing.T, what string, f func() bool) {
 // deleteStream removes a test's stream from the shared NATS server (one the test never got to
 // create is no error).
 func deleteStream(t *testing.T, url, stream string) {
-	nc, err := nats.Connect(url)
-	if err != nil {
-		t.Errorf("nats: %v", err)
-		return
-	}
-	defer nc.Close()
-	js, err := jetstream.New(nc)
-	if err == nil {
-		err = js.DeleteStream(context.Background(), stream)
-	}
-	if err != nil && !errors.Is(err, jetstream.ErrStreamNotFound) {
-		t.Errorf("delete stream %s: %v", stream, err)
+	if _, err := events.DeleteStream(context.Background(), url, stream); err != nil {
+		t.Error(err)
 	}
 }

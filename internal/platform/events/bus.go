@@ -204,3 +204,28 @@ func redactURLs(s string) string {
 	}
 	return strings.Join(parts, ",")
 }
+
+// DeleteStream deletes stream, with every event and consumer in it, from the NATS server(s) at
+// url: for an operator tearing a shop down (its outboxes and processed-event tables go with its
+// database). It reports whether the stream existed.
+func DeleteStream(ctx context.Context, url, stream string) (bool, error) {
+	if url == "" || stream == "" {
+		return false, errors.New("events: delete stream: need a NATS URL and a stream name")
+	}
+	nc, err := nats.Connect(url, nats.Name("pasar-delete-stream"))
+	if err != nil {
+		return false, fmt.Errorf("events: connect %s: %w", redactURLs(url), err)
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return false, fmt.Errorf("events: jetstream: %w", err)
+	}
+	switch err := js.DeleteStream(ctx, stream); {
+	case errors.Is(err, jetstream.ErrStreamNotFound):
+		return false, nil
+	case err != nil:
+		return false, fmt.Errorf("events: delete stream %s: %w", stream, err)
+	}
+	return true, nil
+}
