@@ -22,6 +22,8 @@ type Tx struct {
 	// must not be cancelled by its context: SQLite rolls the whole transaction back when a
 	// write is interrupted. The context is checked before commit instead.
 	grouped bool
+	// depth is how many savepoints (see Savepoint) enclose this Tx; it names the next one.
+	depth int
 }
 
 // ctx returns the context to run a statement of the transaction with.
@@ -98,6 +100,55 @@ func (tx *Tx) Engine() Engine { return tx.db.engine }
 
 // AfterCommit registers f to run once the transaction has committed. It does not run on rollback.
 func (tx *Tx) AfterCommit(f func()) { tx.after = append(tx.after, f) }
+
+// Savepoint runs fn inside a savepoint of tx: if fn returns nil, its writes stay part of tx
+// (they commit or roll back with it); if fn returns an error or panics, only its writes are
+// rolled back and the rest of tx goes on. This is also the way to go on after a failed statement
+// on PostgreSQL, which otherwise refuses every statement until the transaction ends.
+//
+// fn must use the Tx it is given: hooks it registers with AfterCommit run after tx commits only
+// if fn succeeded (as in a transaction of its own), and savepoints nest, each under a name of its
+// own. fn's error is returned unchanged once its writes are rolled back; a panic is re-raised
+// after the rollback. If the savepoint statements themselves fail, tx is in an unknown state:
+// Savepoint then returns an error that says so (not wrapping fn's) and tx must be rolled back.
+func (tx *Tx) Savepoint(ctx context.Context, fn func(*Tx) error) error {
+	// The savepoint statements outlive a cancelled ctx: an interrupted ROLLBACK TO would leave
+	// fn's writes in tx.
+	sctx := context.WithoutCancel(ctx)
+	inner := &Tx{Tx: tx.Tx, db: tx.db, grouped: tx.grouped, depth: tx.depth + 1}
+	name := fmt.Sprintf("pasar_sp%d", inner.depth)
+	if _, err := tx.Tx.ExecContext(sctx, "SAVEPOINT "+name); err != nil {
+		return fmt.Errorf("savepoint: %w", err)
+	}
+	// Statements to prepare are kept whatever the outcome: preparing is no write.
+	defer func() { tx.toPrepare = append(tx.toPrepare, inner.toPrepare...) }()
+	hooks := len(tx.after)
+	fnErr, panicked := run(fn, inner)
+	if fnErr != nil || panicked != nil {
+		// Also drop hooks fn registered on tx itself by mistake: none may run for rolled-back writes.
+		tx.after = tx.after[:hooks]
+		if _, err := tx.Tx.ExecContext(sctx, "ROLLBACK TO SAVEPOINT "+name); err != nil {
+			if panicked != nil {
+				panic(panicked)
+			}
+			return fmt.Errorf("rollback to savepoint after %v: %w", fnErr, err)
+		}
+	}
+	if _, err := tx.Tx.ExecContext(sctx, "RELEASE SAVEPOINT "+name); err != nil {
+		if panicked != nil {
+			panic(panicked)
+		}
+		return fmt.Errorf("release savepoint: %w", err)
+	}
+	if panicked != nil {
+		panic(panicked)
+	}
+	if fnErr != nil {
+		return fnErr
+	}
+	tx.after = append(tx.after, inner.after...)
+	return nil
+}
 
 // maxAttempts bounds retries of transactions that PostgreSQL aborted for serialization failures
 // or deadlocks; such aborts are expected under contention and succeed when run again.
