@@ -2,9 +2,7 @@ package events
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 	"go.opentelemetry.io/otel/attribute"
@@ -17,21 +15,7 @@ import (
 // acknowledges them once it has committed. Messages that do not parse go through handle, which
 // parks them; if the batch fails, every message goes through handle on its own.
 func (c *Consumer) handleBatch(ctx context.Context, msgs []jetstream.Msg) {
-	good := make([]jetstream.Msg, 0, len(msgs))
-	evs := make([]Event, 0, len(msgs))
-	for _, msg := range msgs {
-		if !c.wants(msg.Subject()) {
-			c.skip(msg)
-			continue
-		}
-		var ev Event
-		if err := json.Unmarshal(msg.Data(), &ev); err != nil || ev.ID == "" || ev.Type == "" {
-			c.handle(ctx, msg)
-			continue
-		}
-		good = append(good, msg)
-		evs = append(evs, ev)
-	}
+	good, evs := c.sift(ctx, msgs)
 	if len(good) == 0 {
 		return
 	}
@@ -74,6 +58,27 @@ func (c *Consumer) handleBatch(ctx context.Context, msgs []jetstream.Msg) {
 	}
 }
 
+// sift returns the messages of msgs that the consumer wants and that parse, with their events;
+// it acknowledges the unwanted ones and parks the malformed ones (through handle).
+func (c *Consumer) sift(ctx context.Context, msgs []jetstream.Msg) ([]jetstream.Msg, []Event) {
+	good := make([]jetstream.Msg, 0, len(msgs))
+	evs := make([]Event, 0, len(msgs))
+	for _, msg := range msgs {
+		if !c.wants(msg.Subject()) {
+			c.skip(msg)
+			continue
+		}
+		ev, err := decode(msg)
+		if err != nil {
+			c.handle(ctx, msg)
+			continue
+		}
+		good = append(good, msg)
+		evs = append(evs, ev)
+	}
+	return good, evs
+}
+
 // processBatch claims every event id for this consumer and runs the batch handler on the events
 // not processed before, all in one transaction. It reports which events were duplicates.
 func (c *Consumer) processBatch(ctx context.Context, evs []Event) ([]bool, error) {
@@ -81,17 +86,12 @@ func (c *Consumer) processBatch(ctx context.Context, evs []Event) ([]bool, error
 	err := c.d.InTx(ctx, func(tx *db.Tx) error {
 		fresh := make([]Event, 0, len(evs))
 		for i, ev := range evs {
-			res, err := tx.ExecContext(ctx, `INSERT INTO events_processed (consumer, event_id, processed_at)
-				VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, c.o.Name, ev.ID, time.Now().UnixMilli())
+			ok, err := c.claim(ctx, tx, ev)
 			if err != nil {
-				return fmt.Errorf("claim event: %w", err)
+				return err
 			}
-			n, err := res.RowsAffected()
-			if err != nil {
-				return fmt.Errorf("claim event: %w", err)
-			}
-			dup[i] = n == 0
-			if !dup[i] {
+			dup[i] = !ok
+			if ok {
 				fresh = append(fresh, ev)
 			}
 		}

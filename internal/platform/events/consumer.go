@@ -35,11 +35,11 @@ type ConsumerOptions struct {
 	AckWait time.Duration
 	// Logger receives failures and parked events; nil uses the bus's logger.
 	Logger *slog.Logger
-	// MaxBatch is how many events SubscribeBatch hands its handler at once, at most; default 64
-	// (the prefetch). Subscribe ignores it.
+	// MaxBatch is how many events SubscribeBatch hands its handler at once, or SubscribeGrouped
+	// handles in one transaction, at most; default 64 (the prefetch). Subscribe ignores it.
 	MaxBatch int
-	// BatchWait is how long SubscribeBatch waits for more events after the first before it
-	// handles what it has; default 5ms. Subscribe ignores it.
+	// BatchWait is how long SubscribeBatch and SubscribeGrouped wait for more events after the
+	// first before they handle what they have; default 5ms. Subscribe ignores it.
 	BatchWait time.Duration
 }
 
@@ -69,6 +69,8 @@ type Consumer struct {
 	o   ConsumerOptions
 	h   Handler
 	bh  BatchHandler // set by SubscribeBatch
+	// grouped: handle the events waiting together in one transaction (SubscribeGrouped).
+	grouped bool
 	// only, when set, holds the subjects wanted out of everything the broker sends: a server
 	// before NATS 2.10 cannot filter one consumer on several subjects, so it sends all events.
 	only   atomic.Pointer[[]string]
@@ -85,7 +87,22 @@ type Consumer struct {
 // event is parked (see Parked). If the broker is unreachable, Subscribe returns a Consumer that
 // sets itself up once the broker is back. The consumer runs until Stop or until ctx is done.
 func Subscribe(ctx context.Context, b *Bus, d *db.DB, o ConsumerOptions, h Handler) (*Consumer, error) {
-	return start(ctx, b, d, o, h, nil)
+	return start(ctx, b, d, o, h, nil, false)
+}
+
+// SubscribeGrouped is Subscribe with fewer transactions: the events already waiting when one
+// arrives (up to o.MaxBatch, gathered for at most o.BatchWait) are handled, in stream order, in
+// one transaction, each event in a savepoint of its own where its id is claimed and h runs. An
+// event whose h fails (or panics) is rolled back to its savepoint alone, writes and AfterCommit
+// hooks, and is retried and parked exactly as with Subscribe, while the others commit and are
+// acknowledged after the commit. If the transaction as a whole fails (the store, the commit),
+// nothing of it committed and its events are handled one at a time as Subscribe does.
+//
+// h is the same as for Subscribe; the difference it may see is that effects outside the store
+// (a mail sent) of every event of a group are repeated when the group's commit fails, where
+// Subscribe would repeat one event's.
+func SubscribeGrouped(ctx context.Context, b *Bus, d *db.DB, o ConsumerOptions, h Handler) (*Consumer, error) {
+	return start(ctx, b, d, gathering(o), h, nil, true)
 }
 
 // SubscribeBatch is Subscribe for a handler that takes several events at once: the events
@@ -97,17 +114,22 @@ func SubscribeBatch(ctx context.Context, b *Bus, d *db.DB, o ConsumerOptions, h 
 	if h == nil {
 		return nil, fmt.Errorf("events: consumer %s needs a handler", o.Name)
 	}
+	one := func(ctx context.Context, tx *db.Tx, ev Event) error { return h(ctx, tx, []Event{ev}) }
+	return start(ctx, b, d, gathering(o), one, h, false)
+}
+
+// gathering sets the defaults of the options that gather waiting events.
+func gathering(o ConsumerOptions) ConsumerOptions {
 	if o.MaxBatch <= 0 {
 		o.MaxBatch = prefetch
 	}
 	if o.BatchWait <= 0 {
 		o.BatchWait = 5 * time.Millisecond
 	}
-	one := func(ctx context.Context, tx *db.Tx, ev Event) error { return h(ctx, tx, []Event{ev}) }
-	return start(ctx, b, d, o, one, h)
+	return o
 }
 
-func start(ctx context.Context, b *Bus, d *db.DB, o ConsumerOptions, h Handler, bh BatchHandler) (*Consumer, error) {
+func start(ctx context.Context, b *Bus, d *db.DB, o ConsumerOptions, h Handler, bh BatchHandler, grouped bool) (*Consumer, error) {
 	if o.Name == "" {
 		return nil, errors.New("events: consumer needs a name")
 	}
@@ -132,7 +154,7 @@ func start(ctx context.Context, b *Bus, d *db.DB, o ConsumerOptions, h Handler, 
 	if log == nil {
 		log = b.log
 	}
-	c := &Consumer{bus: b, d: d, o: o, h: h, bh: bh, log: log.With("consumer", o.Name), done: make(chan struct{})}
+	c := &Consumer{bus: b, d: d, o: o, h: h, bh: bh, grouped: grouped, log: log.With("consumer", o.Name), done: make(chan struct{})}
 	// Present at 0 from the start, so an alert on their increase has a baseline.
 	for _, v := range []*prometheus.CounterVec{b.m.handled, b.m.duplicates, b.m.failed, b.m.parked} {
 		v.WithLabelValues(o.Name)
@@ -245,7 +267,7 @@ func (c *Consumer) run(ctx, handlerCtx context.Context, cons jetstream.Consumer)
 				sleep(ctx, time.Second)
 				break
 			}
-			if c.bh == nil {
+			if c.bh == nil && !c.grouped {
 				c.handle(handlerCtx, msg)
 				continue
 			}
@@ -263,7 +285,11 @@ func (c *Consumer) run(ctx, handlerCtx context.Context, cons jetstream.Consumer)
 				}
 				batch = append(batch, m)
 			}
-			c.handleBatch(handlerCtx, batch)
+			if c.grouped {
+				c.handleGroup(handlerCtx, batch)
+			} else {
+				c.handleBatch(handlerCtx, batch)
+			}
 		}
 	}
 }

@@ -23,22 +23,11 @@ func (c *Consumer) handle(ctx context.Context, msg jetstream.Msg) {
 		c.skip(msg)
 		return
 	}
-	attempt := 1
-	if md, err := msg.Metadata(); err == nil {
-		attempt = int(md.NumDelivered)
-		c.bus.m.delivered(c.o.Name, md)
-	}
-	var ev Event
-	if err := json.Unmarshal(msg.Data(), &ev); err != nil || ev.ID == "" || ev.Type == "" {
+	attempt := c.attempt(msg)
+	ev, err := decode(msg)
+	if err != nil {
 		// Retrying cannot fix a malformed message: park it at once.
-		if err == nil {
-			err = errors.New("missing id or type")
-		}
-		ev.ID = msg.Headers().Get(jetstream.MsgIDHeader)
-		if md, mdErr := msg.Metadata(); ev.ID == "" && mdErr == nil {
-			ev.ID = fmt.Sprintf("stream-seq:%d", md.Sequence.Stream)
-		}
-		c.park(ctx, msg, ev, attempt, fmt.Errorf("malformed event: %w", err))
+		c.park(ctx, msg, ev, attempt, err)
 		return
 	}
 	ctx = withTraceParent(ctx, ev.TraceParent)
@@ -48,7 +37,43 @@ func (c *Consumer) handle(ctx context.Context, msg jetstream.Msg) {
 	duplicate, handlerErr, err := c.process(ctx, ev)
 	stopProgress()
 	endSpan(span, err)
+	c.answer(ctx, msg, ev, attempt, duplicate, handlerErr, err)
+}
 
+// attempt returns which delivery of msg this is (1 for the first) and records the consumer's
+// progress through the stream.
+func (c *Consumer) attempt(msg jetstream.Msg) int {
+	md, err := msg.Metadata()
+	if err != nil {
+		return 1
+	}
+	c.bus.m.delivered(c.o.Name, md)
+	return int(md.NumDelivered)
+}
+
+// decode parses msg's event. For a malformed one it returns an error and an event with the best
+// id there is (the message id, or else the stream sequence) for parking it.
+func decode(msg jetstream.Msg) (Event, error) {
+	var ev Event
+	err := json.Unmarshal(msg.Data(), &ev)
+	if err == nil && ev.ID != "" && ev.Type != "" {
+		return ev, nil
+	}
+	if err == nil {
+		err = errors.New("missing id or type")
+	}
+	ev.ID = msg.Headers().Get(jetstream.MsgIDHeader)
+	if md, mdErr := msg.Metadata(); ev.ID == "" && mdErr == nil {
+		ev.ID = fmt.Sprintf("stream-seq:%d", md.Sequence.Stream)
+	}
+	return ev, fmt.Errorf("malformed event: %w", err)
+}
+
+// answer tells the broker the outcome of processing delivery attempt of ev, whose transaction
+// has ended: ack once committed (or a duplicate), park after the last attempt of a failing
+// handler, else nak to have it again after the backoff. err is the failure, if any; handlerErr
+// says it came from the handler rather than the store.
+func (c *Consumer) answer(ctx context.Context, msg jetstream.Msg, ev Event, attempt int, duplicate, handlerErr bool, err error) {
 	m := c.bus.m
 	switch {
 	case err == nil && duplicate:
@@ -83,28 +108,45 @@ func (e errHandler) Unwrap() error { return e.err }
 // handler itself.
 func (c *Consumer) process(ctx context.Context, ev Event) (duplicate, handlerErr bool, err error) {
 	err = c.d.InTx(ctx, func(tx *db.Tx) error {
-		duplicate = false
-		res, err := tx.ExecContext(ctx, `INSERT INTO events_processed (consumer, event_id, processed_at)
-			VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, c.o.Name, ev.ID, time.Now().UnixMilli())
-		if err != nil {
-			return fmt.Errorf("claim event: %w", err)
-		}
-		if n, err := res.RowsAffected(); err != nil {
-			return fmt.Errorf("claim event: %w", err)
-		} else if n == 0 {
-			duplicate = true
-			return nil
-		}
-		if err := c.callHandler(ctx, tx, ev); err != nil {
-			return errHandler{err}
-		}
-		return nil
+		var err error
+		duplicate, err = c.claimAndHandle(ctx, tx, ev)
+		return err
 	})
 	var he errHandler
 	if errors.As(err, &he) {
 		return false, true, he.err
 	}
 	return duplicate, false, err
+}
+
+// claimAndHandle claims ev's id for this consumer in tx and, unless it had been claimed before
+// (a duplicate), runs the handler on it. A failure of the handler comes back as errHandler.
+func (c *Consumer) claimAndHandle(ctx context.Context, tx *db.Tx, ev Event) (duplicate bool, err error) {
+	fresh, err := c.claim(ctx, tx, ev)
+	if err != nil {
+		return false, err
+	}
+	if !fresh {
+		return true, nil
+	}
+	if err := c.callHandler(ctx, tx, ev); err != nil {
+		return false, errHandler{err}
+	}
+	return false, nil
+}
+
+// claim records in tx that this consumer processed ev, and reports false if it had already.
+func (c *Consumer) claim(ctx context.Context, tx *db.Tx, ev Event) (fresh bool, err error) {
+	res, err := tx.ExecContext(ctx, `INSERT INTO events_processed (consumer, event_id, processed_at)
+		VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, c.o.Name, ev.ID, time.Now().UnixMilli())
+	if err != nil {
+		return false, fmt.Errorf("claim event: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("claim event: %w", err)
+	}
+	return n == 1, nil
 }
 
 // callHandler turns a handler panic into an error, so one bad event cannot kill the process and
