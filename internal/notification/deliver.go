@@ -23,9 +23,10 @@ import (
 const WebhookConsumer = "notification-webhooks"
 
 // SubscribeWebhooks starts the consumer that queues a delivery per event per endpoint that
-// asked for its type.
+// asked for its type. The events waiting together share a transaction (events.SubscribeGrouped):
+// a checkout's order.placed and order.paid, and those of concurrent checkouts, commit at once.
 func (s *Service) SubscribeWebhooks(ctx context.Context, bus *events.Bus) (*events.Consumer, error) {
-	return events.Subscribe(ctx, bus, s.d, events.ConsumerOptions{Name: WebhookConsumer,
+	return events.SubscribeGrouped(ctx, bus, s.d, events.ConsumerOptions{Name: WebhookConsumer,
 		Types: []string{"order.>", "payment.refunded", "stock.changed"}, Logger: s.o.Logger}, s.HandleWebhook)
 }
 

@@ -25,11 +25,17 @@ var mailTypes = []string{"order.placed", "order.shipped", "order.refunded", "ord
 
 // SubscribeMail starts the consumer that turns events into mail. A mail that cannot be sent
 // (the SMTP server is down) fails the event, which is retried with the consumer's backoff and
-// parked after its attempts, where an operator sees it.
+// parked after its attempts, where an operator sees it. The events waiting together are handled
+// in one transaction, each in a savepoint (events.SubscribeGrouped): a failing mail rolls back
+// alone, so the mails before it in the group are not sent again.
 func (s *Service) SubscribeMail(ctx context.Context, bus *events.Bus) (*events.Consumer, error) {
-	return events.Subscribe(ctx, bus, s.d, events.ConsumerOptions{Name: MailConsumer, Types: mailTypes,
-		MaxAttempts: 10, Logger: s.o.Logger}, s.HandleMail)
+	return events.SubscribeGrouped(ctx, bus, s.d, events.ConsumerOptions{Name: MailConsumer, Types: mailTypes,
+		MaxAttempts: 10, Logger: s.o.Logger, MaxBatch: mailGroup}, s.HandleMail)
 }
+
+// mailGroup bounds the mails sent in one transaction: over SMTP each takes a connection, and
+// on SQLite the webhook consumer and worker wait for the store's writer while a group runs.
+const mailGroup = 16
 
 // HandleMail sends the mail an event calls for, if any, recording it in tx.
 func (s *Service) HandleMail(ctx context.Context, tx *db.Tx, ev events.Event) error {
@@ -88,7 +94,8 @@ func (s *Service) mail(ctx context.Context, tx *db.Tx, key, kind, to string, d m
 		return err // sent before
 	}
 	// Sent inside the transaction: if the commit then fails the event comes again and the mail
-	// goes twice, which beats a mail recorded as sent that never went.
+	// goes twice (with every mail of its group), which beats a mail recorded as sent that never
+	// went.
 	if err := s.o.Mailer.Send(ctx, m); err != nil {
 		return fmt.Errorf("send %s mail: %w", kind, err)
 	}
