@@ -2,8 +2,11 @@ package events
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -96,4 +99,84 @@ func BenchmarkPublishBaseline(b *testing.B) {
 	elapsed := time.Since(start)
 	b.StopTimer()
 	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "events/s")
+}
+
+// BenchmarkConsume measures a consumer's throughput with Subscribe (a transaction per event)
+// against SubscribeGrouped (the events waiting in one transaction, each in a savepoint): b.N
+// events wait in the stream, then are timed from the consumer's start until the last one's
+// transaction has committed. The handler writes one row per event, as the notification
+// consumers do; tx/event is the transactions it took per event.
+func BenchmarkConsume(b *testing.B) {
+	for _, engine := range []db.Engine{db.SQLite, db.Postgres} {
+		for _, mode := range []string{"subscribe", "grouped"} {
+			b.Run(string(engine)+"/"+mode, func(b *testing.B) {
+				d := dbtest.Open(b, engine)
+				prepare(b, d)
+				e := startEmbedded(b, "", b.TempDir())
+				bus := connectBus(b, e.ClientURL())
+				o := NewOutbox(d, bus, "bench", testLog())
+				ctx := context.Background()
+				payload := map[string]any{"order_id": "ord_000123", "total": 4200, "email": "a@example.com"}
+				const perTx = 500
+				for done := 0; done < b.N; done += perTx {
+					err := d.InTx(ctx, func(tx *db.Tx) error {
+						for range min(perTx, b.N-done) {
+							if _, err := o.Add(ctx, tx, "order.placed", 1, payload); err != nil {
+								return err
+							}
+						}
+						return nil
+					})
+					if err != nil {
+						b.Fatal(err)
+					}
+				}
+				if err := o.Flush(ctx); err != nil {
+					b.Fatal(err)
+				}
+
+				var mu sync.Mutex
+				txs := map[*sql.Tx]bool{}
+				var committed atomic.Int64
+				all := make(chan struct{})
+				h := func(ctx context.Context, tx *db.Tx, ev Event) error {
+					mu.Lock()
+					txs[tx.Tx] = true
+					mu.Unlock()
+					tx.AfterCommit(func() {
+						if committed.Add(1) == int64(b.N) {
+							close(all)
+						}
+					})
+					return apply(ctx, tx, "bench", ev)
+				}
+				opts := ConsumerOptions{Name: uniq("bench"), Logger: testLog()}
+				b.ResetTimer()
+				start := time.Now()
+				var c *Consumer
+				var err error
+				if mode == "grouped" {
+					c, err = SubscribeGrouped(ctx, bus, d, opts, h)
+				} else {
+					c, err = Subscribe(ctx, bus, d, opts, h)
+				}
+				if err != nil {
+					b.Fatal(err)
+				}
+				select {
+				case <-all:
+				case <-time.After(5 * time.Minute):
+					b.Fatalf("%d of %d events committed after 5 minutes", committed.Load(), b.N)
+				}
+				elapsed := time.Since(start)
+				b.StopTimer()
+				c.Stop()
+				if events, total := applied(b, d, "bench"); events != b.N || total != b.N {
+					b.Fatalf("applied %d events %d times, want %d once each", events, total, b.N)
+				}
+				b.ReportMetric(float64(b.N)/elapsed.Seconds(), "events/s")
+				b.ReportMetric(float64(len(txs))/float64(b.N), "tx/event")
+			})
+		}
+	}
 }
