@@ -12,9 +12,9 @@ import (
 	"github.com/pasarhq/pasar/internal/platform/apperr"
 )
 
-// settle runs the checkout saga of pending order o: reserve its stock, authorize its payment,
-// capture it (with CaptureImmediate), then mark it placed and paid in one transaction, redeem
-// its discount code, commit the reservation and delete the cart. Each step is idempotent for
+// settle runs the checkout saga of pending order o: reserve its stock, authorize its payment and
+// capture it (with CaptureImmediate) in one payment step, then mark it placed and paid in one
+// transaction, redeem its discount code, commit the reservation and delete the cart. Each step is idempotent for
 // the order, so a resumed saga holds stock and charges once.
 func (c *Core) settle(ctx context.Context, o Order, r CheckoutRequest) (Order, error) {
 	// Compensations run to the end even when the shopper hangs up.
@@ -37,27 +37,24 @@ func (c *Core) settle(ctx context.Context, o Order, r CheckoutRequest) (Order, e
 	}
 	captured := false
 	if o.Total.Amount > 0 {
-		in, err := c.o.Payment.CreateIntent(ctx, payment.IntentRequest{OrderID: o.ID, Amount: o.Total.Amount,
-			Currency: o.Total.Currency, Provider: r.Payment.Provider, IdempotencyKey: "order:" + o.ID})
-		if err != nil {
-			release()
-			c.failed(undo, &o, "create payment", err)
-			return Order{}, paymentField(err)
-		}
-		o.PaymentIntentID = in.ID
 		card := payment.Card{Number: r.Payment.CardNumber, ExpMonth: r.Payment.ExpMonth, ExpYear: r.Payment.ExpYear, CVC: r.Payment.CVC}
-		// Taken at once, authorization and capture are one step of the payment service.
-		step, pay := "authorize payment", c.o.Payment.Authorize
-		if c.o.Capture == CaptureImmediate {
-			step, pay = "charge payment", c.o.Payment.Charge
+		// The intent, its authorization and (taken at once) its capture are one step of the
+		// payment service: one store transaction there.
+		captured = c.o.Capture == CaptureImmediate
+		step := "authorize payment"
+		if captured {
+			step = "charge payment"
 		}
-		if _, err := pay(ctx, in.ID, card); err != nil {
+		in, err := c.o.Payment.Pay(ctx, payment.IntentRequest{OrderID: o.ID, Amount: o.Total.Amount,
+			Currency: o.Total.Currency, Provider: r.Payment.Provider, IdempotencyKey: "order:" + o.ID}, card, captured)
+		if err != nil {
+			// A decline or a refused capture still records the intent: cancel it, dropping any hold.
 			c.void(undo, in.ID)
 			release()
 			c.failed(undo, &o, step, err)
 			return Order{}, paymentField(err)
 		}
-		captured = c.o.Capture == CaptureImmediate
+		o.PaymentIntentID = in.ID
 	}
 	// Placed and paid in one transaction: the saga knows both outcomes by now, and one write
 	// transaction less is a third of the order store's work per checkout.

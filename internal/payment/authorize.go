@@ -26,6 +26,12 @@ func (c *Core) authorize(ctx context.Context, id string, card Card, capture bool
 	if err != nil {
 		return Intent{}, err
 	}
+	return c.authorizeIntent(ctx, in, card, capture)
+}
+
+// authorizeIntent is authorize on intent in, as just read from the store.
+func (c *Core) authorizeIntent(ctx context.Context, in Intent, card Card, capture bool) (Intent, error) {
+	id := in.ID
 	switch in.Status {
 	case RequiresPayment:
 	case Voided:

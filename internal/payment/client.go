@@ -2,6 +2,7 @@ package payment
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/url"
 	"time"
@@ -23,8 +24,31 @@ var _ Service = (*Client)(nil)
 // NewClient returns a client of the payment service at base; hc nil means a 30 s timeout
 // (a provider may be slow to answer).
 func NewClient(base string, hc *http.Client, opts ...svcclient.Option) *Client {
-	return &Client{caller: svcclient.New("payment", base, hc, 30*time.Second, errUnavailable, opts...)}
+	c := svcclient.New("payment", base, hc, 30*time.Second, errUnavailable, opts...)
+	c.OnError = func(resp *http.Response, e *apperr.Error) *apperr.Error {
+		// A failed pay names the intent it recorded, for Pay to return.
+		if id := resp.Header.Get(intentHeader); id != "" {
+			return e.WithCause(&recordedIntent{id: id, err: e.Err})
+		}
+		return e
+	}
+	return &Client{caller: c}
 }
+
+// recordedIntent is the cause of a failed pay's error: the intent the service recorded anyway.
+type recordedIntent struct {
+	id  string
+	err error // the remote cause it replaces
+}
+
+func (r *recordedIntent) Error() string {
+	if r.err == nil {
+		return "intent " + r.id
+	}
+	return "intent " + r.id + ": " + r.err.Error()
+}
+
+func (r *recordedIntent) Unwrap() error { return r.err }
 
 var errUnavailable = apperr.New(apperr.Unavailable, "payments_unavailable", "Payments are unavailable right now.")
 
@@ -41,6 +65,22 @@ func intentPath(id, step string) string {
 func (c *Client) CreateIntent(ctx context.Context, r IntentRequest) (Intent, error) {
 	var in Intent
 	return in, c.call(ctx, "POST", "/api/v1/internal/payments/intents", r, &in)
+}
+
+// Pay calls POST /api/v1/internal/payments/pay. A failed pay that recorded an intent returns it
+// with its ID only (from the answer's Pasar-Payment-Intent header), which is all a caller needs
+// to void it.
+func (c *Client) Pay(ctx context.Context, r IntentRequest, card Card, capture bool) (Intent, error) {
+	var in Intent
+	err := c.call(ctx, "POST", "/api/v1/internal/payments/pay", payBody{IntentRequest: r, Card: bodyOf(card), Capture: capture}, &in)
+	if err != nil {
+		var rec *recordedIntent
+		if errors.As(err, &rec) {
+			return Intent{ID: rec.id}, err
+		}
+		return Intent{}, err
+	}
+	return in, nil
 }
 
 // Charge calls POST /api/v1/internal/payments/intents/{id}/charge.

@@ -14,6 +14,7 @@ import (
 func (h *Handler) internalRoutes(r *httpx.Router) {
 	manage := func(pattern string, f http.HandlerFunc) { r.Handle(pattern, auth.RequireFunc(auth.OrdersManage, f)) }
 	manage("POST /api/v1/internal/payments/intents", h.createIntent)
+	manage("POST /api/v1/internal/payments/pay", h.pay)
 	manage("POST /api/v1/internal/payments/intents/{id}/authorize", h.cardStep(h.svc.Authorize))
 	manage("POST /api/v1/internal/payments/intents/{id}/charge", h.cardStep(h.svc.Charge))
 	manage("POST /api/v1/internal/payments/intents/{id}/capture", h.capture)
@@ -47,6 +48,30 @@ func (h *Handler) cardStep(step func(context.Context, string, Card) (Intent, err
 		}
 		h.answer(w, r)(step(r.Context(), r.PathValue("id"), c.card()))
 	}
+}
+
+// payBody is the body of pay: the intent request's fields, the card and whether to capture.
+type payBody struct {
+	IntentRequest
+	Card    cardBody `json:"card"`
+	Capture bool     `json:"capture,omitempty"`
+}
+
+// intentHeader names, on a failed pay's problem answer, the intent the service recorded anyway
+// (a decline, a refused capture), so the caller can void it.
+const intentHeader = "Pasar-Payment-Intent"
+
+func (h *Handler) pay(w http.ResponseWriter, r *http.Request) {
+	var b payBody
+	if err := httpx.Decode(w, r, &b); err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	in, err := h.svc.Pay(r.Context(), b.IntentRequest, b.Card.card(), b.Capture)
+	if err != nil && in.ID != "" {
+		w.Header().Set(intentHeader, in.ID)
+	}
+	h.answer(w, r)(in, err)
 }
 
 // amountBody is the body of capture and refund.

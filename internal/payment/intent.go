@@ -23,17 +23,12 @@ func (c *Core) CreateIntent(ctx context.Context, r IntentRequest) (Intent, error
 	if err := c.checkIntent(r); err != nil {
 		return Intent{}, err
 	}
-	id, err := uuid.NewV7()
+	in, err := c.newIntent(r)
 	if err != nil {
-		return Intent{}, fmt.Errorf("intent id: %w", err)
+		return Intent{}, err
 	}
-	now := c.now().UTC()
-	in := Intent{ID: "pi_" + strings.ReplaceAll(id.String(), "-", ""), OrderID: r.OrderID, Provider: r.Provider,
-		Amount: r.Amount, Currency: r.Currency, Status: RequiresPayment, CreatedAt: now, UpdatedAt: now}
-	var key any
-	if r.IdempotencyKey != "" {
-		key = r.IdempotencyKey
-	}
+	now := in.CreatedAt
+	key := keyArg(r.IdempotencyKey)
 	_, err = c.d.ExecContext(ctx, `INSERT INTO payment_intents
 		(id, order_id, provider, amount, currency, status, idempotency_key, created_at, updated_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)`,
@@ -48,10 +43,35 @@ func (c *Core) CreateIntent(ctx context.Context, r IntentRequest) (Intent, error
 	if err != nil {
 		return Intent{}, err
 	}
-	if prev.OrderID != r.OrderID || prev.Amount != r.Amount || prev.Currency != r.Currency || prev.Provider != r.Provider {
+	if !prev.answers(r) {
 		return Intent{}, ErrIdempotencyMismatch
 	}
 	return prev, nil
+}
+
+// newIntent returns a new intent for r (its provider filled in), not yet stored.
+func (c *Core) newIntent(r IntentRequest) (Intent, error) {
+	id, err := uuid.NewV7()
+	if err != nil {
+		return Intent{}, fmt.Errorf("intent id: %w", err)
+	}
+	now := c.now().UTC()
+	return Intent{ID: "pi_" + strings.ReplaceAll(id.String(), "-", ""), OrderID: r.OrderID, Provider: r.Provider,
+		Amount: r.Amount, Currency: r.Currency, Status: RequiresPayment, CreatedAt: now, UpdatedAt: now}, nil
+}
+
+// keyArg is an idempotency key as stored: NULL when the caller sent none, so keyless intents
+// never collide on the unique index.
+func keyArg(key string) any {
+	if key == "" {
+		return nil
+	}
+	return key
+}
+
+// answers reports whether in is what request r, replayed with in's idempotency key, asks for.
+func (in Intent) answers(r IntentRequest) bool {
+	return in.OrderID == r.OrderID && in.Amount == r.Amount && in.Currency == r.Currency && in.Provider == r.Provider
 }
 
 // trunc rounds the times to what the store keeps, so a returned intent equals a read one.
@@ -108,6 +128,15 @@ func getIntent(ctx context.Context, q db.Querier, id string) (Intent, error) {
 		return Intent{}, fmt.Errorf("intent %s: %w", id, err)
 	}
 	return in, nil
+}
+
+// intentByKey returns the intent recorded with idempotency key, and whether there is one.
+func (c *Core) intentByKey(ctx context.Context, key string) (Intent, bool, error) {
+	in, err := c.byKey(ctx, key)
+	if isNoRows(err) {
+		return Intent{}, false, nil
+	}
+	return in, err == nil, err
 }
 
 func (c *Core) byKey(ctx context.Context, key string) (Intent, error) {

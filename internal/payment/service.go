@@ -32,6 +32,15 @@ type Service interface {
 	// what checkout does when payments are taken at once. Retried on an intent already captured
 	// it returns the intent as it is; on one left authorized by a failed capture it captures.
 	Charge(ctx context.Context, intentID string, card Card) (Intent, error)
+	// Pay is CreateIntent then Authorize (capture false) or Charge (capture true) in one step, for
+	// checkout: the provider is asked first, then the intent is written with its final status,
+	// its steps and its event in one store transaction. A key already used replays as those
+	// calls would (ErrIdempotencyMismatch if the request differs; an intent authorized already is
+	// returned as it is; one a failed capture left authorized is captured), and a concurrent Pay
+	// with the same key that records first wins: the loser drops its own hold and answers with the
+	// winner's intent. Declines are Authorize's errors. Whenever the intent was recorded, an error
+	// comes with the intent (across processes its ID only), so the caller can void it.
+	Pay(ctx context.Context, r IntentRequest, card Card, capture bool) (Intent, error)
 	// Capture takes amount (0: all that is still uncaptured) of an authorized intent.
 	Capture(ctx context.Context, intentID string, amount int64) (Intent, error)
 	// Void drops the authorization of an intent nothing was captured from. Voiding a voided or
