@@ -82,15 +82,7 @@ func TestAuthorizeChargesOnce(t *testing.T) {
 			t.Fatalf("steps %+v, %d authorized events; want one of each", got.Steps, eventCount(t, d, EventAuthorized))
 		}
 		// Holds that lost the race were voided at the provider: only the recorded one is live.
-		f.prov.mu.Lock()
-		defer f.prov.mu.Unlock()
-		live := 0
-		for _, a := range f.prov.auths {
-			if !a.voided {
-				live++
-			}
-		}
-		if live != 1 {
+		if _, live := f.prov.Holds(); live != 1 {
 			t.Fatalf("%d live authorizations at the provider, want 1", live)
 		}
 	})

@@ -10,7 +10,8 @@ import (
 	"github.com/pasarhq/pasar/internal/platform/db/dbtest"
 )
 
-// TestCardNumbersNeverStoredOrLogged pays with every test card (and a mistyped one), then reads
+// TestCardNumbersNeverStoredOrLogged pays with every test card (and a mistyped one), step by step
+// and with Pay, then reads
 // every row of every table in the store and every log line, looking for the numbers.
 func TestCardNumbersNeverStoredOrLogged(t *testing.T) {
 	t.Parallel()
@@ -25,6 +26,10 @@ func TestCardNumbersNeverStoredOrLogged(t *testing.T) {
 			f.Authorize(ctx, in.ID, Card{Number: spaced, CVC: "987"})
 			f.Capture(ctx, in.ID, 0)
 			f.Refund(admin(), in.ID, 0, "test")
+			// Pay writes the intent with the card's outcome in one go: the same holds there.
+			r := IntentRequest{OrderID: "pay-" + randomHex(4), Amount: 1234, Currency: "USD", IdempotencyKey: "pay-" + randomHex(8)}
+			f.Pay(ctx, r, Card{Number: pan, CVC: "987", ExpMonth: 1, ExpYear: 2099}, true)
+			f.Pay(ctx, r, Card{Number: spaced, CVC: "987"}, false)
 		}
 		dump := dumpStore(t, d) + f.logs.String()
 		if !strings.Contains(dump, "4242") {

@@ -81,6 +81,20 @@ func (p *TestProvider) Authorize(_ context.Context, r AuthorizeRequest) (Authori
 	return Authorization{Ref: ref, Brand: Brand(digits), Last4: r.Card.Last4()}, nil
 }
 
+// Holds returns how many authorizations the provider has made and how many of them still hold
+// or keep the shopper's money (neither voided nor refunded in full): what a test looks at to see
+// a payment charged once.
+func (p *TestProvider) Holds() (made, live int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, a := range p.auths {
+		if !a.voided && (a.captured == 0 || a.refunded < a.captured) {
+			live++
+		}
+	}
+	return len(p.auths), live
+}
+
 // expired reports whether card's expiry month has ended by now (an expiry month without a year
 // is ignored, as is a year without a month: the card is valid through December).
 func expired(c Card, now time.Time) bool {
