@@ -12,10 +12,11 @@ import (
 	"github.com/pasarhq/pasar/internal/platform/db/dbtest"
 )
 
-// BenchmarkPay measures what checkout asks of payments per order, CreateIntent then Authorize
-// with the succeeding test card, on each engine, against a baseline of the bare writes it cannot
-// do without (insert the intent; then in one transaction mark it authorized, insert the step and
-// the outbox event), rounds alternating. 8 goroutines pay at once.
+// BenchmarkPay measures what checkout asks of payments per order with the succeeding test card,
+// on each engine, rounds alternating: Pay with capture (one store transaction) against
+// CreateIntent then Charge (what checkout did before: two), and a baseline of the bare writes of
+// those two (insert the intent; then in one transaction mark it authorized, insert the step and
+// the outbox event). 8 goroutines pay at once.
 //
 //	PASAR_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/test \
 //	  go test -run '^$' -bench Pay -benchtime 2s ./internal/payment
@@ -24,17 +25,33 @@ func BenchmarkPay(b *testing.B) {
 		b.Run(string(e), func(b *testing.B) {
 			f := newFixture(b, dbtest.Open(b, e))
 			var seq atomic.Int64
+			card := Card{Number: CardSucceeds}
 			for round := 1; round <= 3; round++ {
-				b.Run(fmt.Sprintf("service/round-%d", round), func(b *testing.B) {
+				b.Run(fmt.Sprintf("create-charge/round-%d", round), func(b *testing.B) {
 					b.SetParallelism(4)
 					b.RunParallel(func(pb *testing.PB) {
 						ctx := context.Background()
 						for pb.Next() {
-							in, err := f.CreateIntent(ctx, IntentRequest{OrderID: fmt.Sprint("o-", seq.Add(1)), Amount: 4999, Currency: "USD"})
+							key := fmt.Sprint("o-", seq.Add(1))
+							in, err := f.CreateIntent(ctx, IntentRequest{OrderID: key, Amount: 4999, Currency: "USD", IdempotencyKey: key})
 							if err == nil {
-								_, err = f.Authorize(ctx, in.ID, Card{Number: CardSucceeds})
+								_, err = f.Charge(ctx, in.ID, card)
 							}
 							if err != nil {
+								b.Error(err)
+								return
+							}
+						}
+					})
+					b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "payments/s")
+				})
+				b.Run(fmt.Sprintf("pay/round-%d", round), func(b *testing.B) {
+					b.SetParallelism(4)
+					b.RunParallel(func(pb *testing.PB) {
+						ctx := context.Background()
+						for pb.Next() {
+							key := fmt.Sprint("o-", seq.Add(1))
+							if _, err := f.Pay(ctx, IntentRequest{OrderID: key, Amount: 4999, Currency: "USD", IdempotencyKey: key}, card, true); err != nil {
 								b.Error(err)
 								return
 							}

@@ -11,8 +11,8 @@ import (
 )
 
 // TestCardNumbersNeverStoredOrLogged pays with every test card (and a mistyped one), step by step
-// and with Pay, then reads
-// every row of every table in the store and every log line, looking for the numbers.
+// and with Pay, then reads every row of every table in the store and every log line, looking for
+// the numbers.
 func TestCardNumbersNeverStoredOrLogged(t *testing.T) {
 	t.Parallel()
 	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
