@@ -97,11 +97,8 @@ func (f *fixture) steps(ctx context.Context, key, cartID string) error {
 	if _, err := f.inv.Reserve(ctx, key, lines, inventory.DefaultTTL); err != nil {
 		return err
 	}
-	in, err := f.pay.CreateIntent(ctx, payment.IntentRequest{OrderID: key, Amount: v.Totals.Total, Currency: v.Currency, IdempotencyKey: key})
-	if err != nil {
-		return err
-	}
-	if _, err := f.pay.Charge(ctx, in.ID, payment.Card{Number: payment.CardSucceeds}); err != nil {
+	if _, err := f.pay.Pay(ctx, payment.IntentRequest{OrderID: key, Amount: v.Totals.Total, Currency: v.Currency, IdempotencyKey: key},
+		payment.Card{Number: payment.CardSucceeds}, true); err != nil {
 		return err
 	}
 	if err := f.inv.Commit(ctx, key); err != nil {

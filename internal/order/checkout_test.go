@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"reflect"
 	"slices"
 	"strconv"
@@ -112,12 +113,61 @@ func TestDeclinedCardLeavesStock(t *testing.T) {
 		if err != nil || len(os) != 1 {
 			t.Fatalf("cancelled orders %v %v", os, err)
 		}
+		// The payment recorded the declined intent; the saga cancelled it.
+		var status, lastError string
+		if err := f.payDB.QueryRowContext(context.Background(), `SELECT status, last_error FROM payment_intents
+			WHERE order_id = $1`, os[0].ID).Scan(&status, &lastError); err != nil ||
+			status != string(payment.Voided) || lastError != "card_declined" {
+			t.Errorf("intent of the declined order: %s %s %v, want voided card_declined", status, lastError, err)
+		}
 		if _, err := f.carts.Get(ctx, id); err != nil {
 			t.Errorf("cart gone after a declined checkout: %v", err)
 		}
 		// A new key and a good card then succeed.
 		if o, err := f.Checkout(ctx, "k2", request(id, payment.CardSucceeds)); err != nil || o.Status != Paid {
 			t.Fatalf("retry: %+v %v", o, err)
+		}
+	})
+}
+
+// refusingCapture is the test provider failing every capture, as a provider that went away
+// between authorizing and capturing.
+type refusingCapture struct{ *payment.TestProvider }
+
+func (refusingCapture) Capture(context.Context, string, int64, string, string) error {
+	return errors.New("provider: capture timed out")
+}
+
+func TestRefusedCaptureVoidsTheHold(t *testing.T) {
+	t.Parallel()
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		log := slog.New(slog.DiscardHandler)
+		prov := refusingCapture{payment.NewTestProvider()}
+		pay := payment.NewCore(f.payDB, events.NewOutbox(f.payDB, nil, "payment", log),
+			payment.Options{Providers: []payment.Provider{prov}, Logger: log})
+		c := NewCore(f.d, events.NewOutbox(f.d, nil, "order", log), Options{Carts: f.carts, Inventory: f.inv,
+			Payment: pay, Logger: log})
+		f.stock(t, "MUG-1", 3)
+		ctx := customer()
+		if _, err := c.Checkout(ctx, "k", request(f.cart(t, ctx, "MUG-1", 2), payment.CardSucceeds)); apperr.KindOf(err) != apperr.Unavailable {
+			t.Fatalf("checkout with a refused capture: %v", err)
+		}
+		if avail, onHand := f.available(t, "MUG-1"); avail != 3 || onHand != 3 {
+			t.Errorf("available %d on hand %d, want 3 and 3", avail, onHand)
+		}
+		os, err := c.List(staff(), Filter{Status: Cancelled})
+		if err != nil || len(os) != 1 {
+			t.Fatalf("cancelled orders %v %v", os, err)
+		}
+		// The intent Pay recorded as authorized was voided, and with it the hold at the provider.
+		var status string
+		if err := f.payDB.QueryRowContext(context.Background(), `SELECT status FROM payment_intents WHERE order_id = $1`,
+			os[0].ID).Scan(&status); err != nil || status != string(payment.Voided) {
+			t.Errorf("intent of the failed checkout: %s %v, want voided", status, err)
+		}
+		if made, live := prov.Holds(); made != 1 || live != 0 {
+			t.Errorf("%d authorizations, %d still held; want 1 and 0", made, live)
 		}
 	})
 }
