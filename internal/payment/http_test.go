@@ -160,24 +160,30 @@ func TestHTTPInternalRejects(t *testing.T) {
 	srv, iss := serve(t, f)
 	in := f.authorized(t, 1000)
 	order := iss.ServiceToken("order", auth.OrdersManage)
-	base := srv.URL + "/api/v1/internal/payments/intents"
+	base := srv.URL + "/api/v1/internal/payments"
 	tests := []struct {
 		name, path, token, body string
 		wantStatus              int
 		wantField               string
 	}{
-		{"anonymous create", "", "", `{"order_id":"o","amount":1,"currency":"USD"}`, 401, ""},
-		{"customer create", "", iss.Token(t, auth.Customer), `{"order_id":"o","amount":1,"currency":"USD"}`, 403, ""},
-		{"negative amount", "", order, `{"order_id":"o","amount":-1,"currency":"USD"}`, 422, "amount"},
-		{"huge amount", "", order, `{"order_id":"o","amount":1e40,"currency":"USD"}`, 400, "amount"},
-		{"bad currency", "", order, `{"order_id":"o","amount":1,"currency":"usd"}`, 422, "currency"},
-		{"unknown field", "", order, `{"order_id":"o","amount":1,"currency":"USD","tip":5}`, 400, "tip"},
-		{"card as number", "/" + in.ID + "/authorize", order, `{"card_number":4242424242424242}`, 400, "card_number"},
-		{"unknown intent", "/pi_x/authorize", order, `{"card_number":"4242"}`, 404, ""},
-		{"negative capture", "/" + in.ID + "/capture", order, `{"amount":-5}`, 422, "amount"},
-		{"staff refund", "/" + in.ID + "/refund", iss.Token(t, auth.Staff), `{"amount":1}`, 403, ""},
-		{"order refund without permission", "/" + in.ID + "/refund", order, `{"amount":1}`, 403, ""},
-		{"refund of uncaptured", "/" + in.ID + "/refund", iss.Token(t, auth.Admin), `{"amount":1}`, 409, ""},
+		{"anonymous create", "/intents", "", `{"order_id":"o","amount":1,"currency":"USD"}`, 401, ""},
+		{"customer create", "/intents", iss.Token(t, auth.Customer), `{"order_id":"o","amount":1,"currency":"USD"}`, 403, ""},
+		{"negative amount", "/intents", order, `{"order_id":"o","amount":-1,"currency":"USD"}`, 422, "amount"},
+		{"huge amount", "/intents", order, `{"order_id":"o","amount":1e40,"currency":"USD"}`, 400, "amount"},
+		{"bad currency", "/intents", order, `{"order_id":"o","amount":1,"currency":"usd"}`, 422, "currency"},
+		{"unknown field", "/intents", order, `{"order_id":"o","amount":1,"currency":"USD","tip":5}`, 400, "tip"},
+		{"card as number", "/intents/" + in.ID + "/authorize", order, `{"card_number":4242424242424242}`, 400, "card_number"},
+		{"unknown intent", "/intents/pi_x/authorize", order, `{"card_number":"4242"}`, 404, ""},
+		{"negative capture", "/intents/" + in.ID + "/capture", order, `{"amount":-5}`, 422, "amount"},
+		{"staff refund", "/intents/" + in.ID + "/refund", iss.Token(t, auth.Staff), `{"amount":1}`, 403, ""},
+		{"order refund without permission", "/intents/" + in.ID + "/refund", order, `{"amount":1}`, 403, ""},
+		{"refund of uncaptured", "/intents/" + in.ID + "/refund", iss.Token(t, auth.Admin), `{"amount":1}`, 409, ""},
+		{"anonymous pay", "/pay", "", `{"order_id":"o","amount":1,"currency":"USD","card":{"card_number":"4242424242424242"}}`, 401, ""},
+		{"customer pay", "/pay", iss.Token(t, auth.Customer), `{"order_id":"o","amount":1,"currency":"USD","card":{"card_number":"4242424242424242"}}`, 403, ""},
+		{"pay a negative amount", "/pay", order, `{"order_id":"o","amount":-1,"currency":"USD","card":{"card_number":"4242424242424242"}}`, 422, "amount"},
+		{"pay with a card as number", "/pay", order, `{"order_id":"o","amount":1,"currency":"USD","card":{"card_number":4242424242424242}}`, 400, "card.card_number"},
+		{"pay with an unknown field", "/pay", order, `{"order_id":"o","amount":1,"currency":"USD","card":{"card_number":"4242424242424242"},"tip":5}`, 400, "tip"},
+		{"pay with an invalid card", "/pay", order, `{"order_id":"o","amount":1,"currency":"USD","card":{"card_number":"1234"}}`, 422, "card_number"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -198,13 +204,28 @@ func TestHTTPInternalRejects(t *testing.T) {
 	}
 	// A declined card is a 402 problem the checkout can show.
 	fresh := f.intent(t, 700)
-	req, _ := http.NewRequest("POST", base+"/"+fresh.ID+"/authorize", strings.NewReader(`{"card_number":"4000000000000002"}`))
+	req, _ := http.NewRequest("POST", base+"/intents/"+fresh.ID+"/authorize", strings.NewReader(`{"card_number":"4000000000000002"}`))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Authorization", "Bearer "+order)
 	if code, p := send(t, req); code != 402 || p["code"] != "card_declined" {
 		t.Fatalf("declined: %d %v", code, p)
 	}
+	// A declined pay is the same 402, naming the intent it recorded so the caller can void it.
+	req, _ = http.NewRequest("POST", base+"/pay", strings.NewReader(
+		`{"order_id":"o-402","amount":700,"currency":"USD","card":{"card_number":"4000000000000002"},"capture":true}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+order)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	id := resp.Header.Get("Pasar-Payment-Intent")
+	if got, err := f.Get(context.Background(), id); resp.StatusCode != 402 || err != nil || got.OrderID != "o-402" || got.Status != RequiresPayment {
+		t.Fatalf("declined pay: %d, intent %q: %+v, %v", resp.StatusCode, id, got, err)
+	}
 }
+
 
 func namesField(p map[string]any, field string) bool {
 	errs, _ := p["errors"].([]any)
