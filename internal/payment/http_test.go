@@ -226,7 +226,6 @@ func TestHTTPInternalRejects(t *testing.T) {
 	}
 }
 
-
 func namesField(p map[string]any, field string) bool {
 	errs, _ := p["errors"].([]any)
 	for _, e := range errs {
