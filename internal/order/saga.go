@@ -14,8 +14,8 @@ import (
 
 // settle runs the checkout saga of pending order o: reserve its stock, authorize its payment and
 // capture it (with CaptureImmediate) in one payment step, then mark it placed and paid in one
-// transaction, redeem its discount code, commit the reservation and delete the cart. Each step is idempotent for
-// the order, so a resumed saga holds stock and charges once.
+// transaction, redeem its discount code, commit the reservation and delete the cart. Each step is
+// idempotent for the order, so a resumed saga holds stock and charges once.
 func (c *Core) settle(ctx context.Context, o Order, r CheckoutRequest) (Order, error) {
 	// Compensations run to the end even when the shopper hangs up.
 	undo := context.WithoutCancel(ctx)

@@ -10,8 +10,8 @@ import (
 
 // Pay creates the intent r asks for and authorizes it on card (capturing it too with capture),
 // asking the provider first and then writing the intent, its steps and its event in one
-// transaction: checkout's payment in one store write instead of CreateIntent's and Authorize's
-// two. An intent already recorded under r.IdempotencyKey is replayed as CreateIntent then
+// transaction: checkout's payment in one store write instead of CreateIntent's and then
+// Authorize's or Charge's. An intent already recorded under r.IdempotencyKey is replayed as CreateIntent then
 // Authorize (or Charge) would.
 func (c *Core) Pay(ctx context.Context, r IntentRequest, card Card, capture bool) (Intent, error) {
 	if r.Provider == "" {
