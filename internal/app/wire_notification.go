@@ -13,7 +13,7 @@ import (
 func mailDir(cfg config.Config) string { return filepath.Join(cfg.DataDir, "mail") }
 
 // wireNotification opens the notification store, mails shoppers from order and identity events
-// (over PASAR_SMTP_URL, or into <data>/mail as .eml files), queues and sends merchant webhooks,
+// (over PASAR_SMTP_URL, or into a mail log of one mbox file per day under <data>/mail), queues and sends merchant webhooks,
 // prunes mail and deliveries past their retention, and serves the webhook admin API.
 func (a *App) wireNotification(ctx context.Context) error {
 	st, err := a.OpenStore(ctx, "notification", notification.Migrations)
@@ -21,7 +21,7 @@ func (a *App) wireNotification(ctx context.Context) error {
 		return err
 	}
 	log := a.log.With("service", "notification")
-	var mailer notification.Mailer = notification.FileMailer{Dir: mailDir(a.cfg)}
+	var mailer notification.Mailer
 	if a.cfg.SMTPURL != "" {
 		m, err := notification.NewSMTPMailer(a.cfg.SMTPURL, nil)
 		if err != nil {
@@ -30,6 +30,10 @@ func (a *App) wireNotification(ctx context.Context) error {
 		mailer = m
 	} else {
 		log.Info("no SMTP server configured: mail is written to the mail log folder", "dir", mailDir(a.cfg))
+		m := &notification.FileMailer{Dir: mailDir(a.cfg)}
+		// Closed after the consumers stop, so no mail is being written.
+		a.closers = append(a.closers, m.Close)
+		mailer = m
 	}
 	svc, err := notification.New(st.DB, notification.Options{Mailer: mailer, From: a.cfg.MailFrom,
 		PublicURL: a.cfg.PublicURL, AllowPrivateTargets: a.cfg.WebhookAllowPrivate, MailRetention: a.cfg.MailRetention,

@@ -104,7 +104,7 @@ func TestWebhookDeliveryRefusedAtDial(t *testing.T) {
 		var hits atomic.Int32
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits.Add(1) }))
 		t.Cleanup(srv.Close)
-		o := fastRetries(Options{Mailer: FileMailer{Dir: t.TempDir()}, MaxAttempts: 2})
+		o := fastRetries(Options{Mailer: &FileMailer{Dir: t.TempDir()}, MaxAttempts: 2})
 		o.AllowPrivateTargets = false
 		s := newService(t, d, o)
 		if _, err := s.CreateEndpoint(admin(), EndpointRequest{URL: srv.URL, EventTypes: []string{"*"}}); err == nil {

@@ -1,6 +1,7 @@
 package notification
 
 import (
+	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -13,13 +14,8 @@ import (
 	"log/slog"
 	"math/big"
 	"mime"
-	"mime/multipart"
 	"net"
 	"net/mail"
-	"os"
-	"path/filepath"
-	"sort"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -50,6 +46,9 @@ func newService(t testing.TB, d *db.DB, o Options) *Service {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if c, ok := o.Mailer.(io.Closer); ok { // the mail log's open file, as the app closes it
+		t.Cleanup(func() { c.Close() })
+	}
 	return s
 }
 
@@ -75,64 +74,40 @@ func admin() context.Context {
 
 // parsed is a mail as a reader sees it.
 type parsed struct {
-	header     mail.Header
+	LoggedMail
 	text, html string
 }
 
 // parseMail reads a raw message, checking it is multipart/alternative with a text and an HTML part.
 func parseMail(t testing.TB, raw []byte) parsed {
 	t.Helper()
-	m, err := mail.ReadMessage(strings.NewReader(string(raw)))
+	m, err := mail.ReadMessage(bytes.NewReader(raw))
 	if err != nil {
 		t.Fatalf("parse mail: %v\n%s", err, raw)
 	}
-	mt, params, err := mime.ParseMediaType(m.Header.Get("Content-Type"))
-	if err != nil || mt != "multipart/alternative" {
+	if mt, _, err := mime.ParseMediaType(m.Header.Get("Content-Type")); err != nil || mt != "multipart/alternative" {
 		t.Fatalf("content type %q: %v", m.Header.Get("Content-Type"), err)
 	}
-	p := parsed{header: m.Header}
-	r := multipart.NewReader(m.Body, params["boundary"])
-	for {
-		part, err := r.NextPart() // decodes quoted-printable
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := io.ReadAll(part)
-		b = []byte(strings.ReplaceAll(string(b), "\r\n", "\n")) // lines end in CRLF on the wire
-		switch {
-		case strings.HasPrefix(part.Header.Get("Content-Type"), "text/plain"):
-			p.text = string(b)
-		case strings.HasPrefix(part.Header.Get("Content-Type"), "text/html"):
-			p.html = string(b)
-		}
+	p := parsed{LoggedMail: LoggedMail{Raw: raw, Header: m.Header}}
+	if p.text, err = p.Part("text/plain"); err != nil {
+		t.Fatalf("%v:\n%s", err, raw)
 	}
-	if p.text == "" || p.html == "" {
-		t.Fatalf("mail lacks a text or HTML part:\n%s", raw)
+	if p.html, err = p.Part("text/html"); err != nil {
+		t.Fatalf("%v:\n%s", err, raw)
 	}
 	return p
 }
 
-// subject decodes the Subject header.
-func (p parsed) subject() string {
-	s, _ := new(mime.WordDecoder).DecodeHeader(p.header.Get("Subject"))
-	return s
-}
-
-// mailLog returns the mails in dir, oldest first.
+// mailLog returns the mails in dir's mail log, oldest first.
 func mailLog(t testing.TB, dir string) []parsed {
 	t.Helper()
-	names, _ := filepath.Glob(filepath.Join(dir, "*.eml"))
-	sort.Strings(names)
+	mails, err := ReadMailLog(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var out []parsed
-	for _, n := range names {
-		raw, err := os.ReadFile(n)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, parseMail(t, raw))
+	for _, m := range mails {
+		out = append(out, parseMail(t, m.Raw))
 	}
 	return out
 }

@@ -18,7 +18,7 @@ import (
 func TestWebhookAPI(t *testing.T) {
 	t.Parallel()
 	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
-		s := newService(t, d, Options{Mailer: FileMailer{Dir: t.TempDir()}})
+		s := newService(t, d, Options{Mailer: &FileMailer{Dir: t.TempDir()}})
 		r := httpx.NewRouter(nil)
 		s.Routes(r)
 		do := func(ctx context.Context, method, path, body string) *httptest.ResponseRecorder {

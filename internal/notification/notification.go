@@ -2,10 +2,10 @@
 // shoppers (order confirmation, shipment, refund, password reset) and signed webhooks to the
 // merchant's endpoints. It reads nothing of other services' stores; events bring everything.
 //
-// Mail goes over SMTP when configured, otherwise into a mail log folder as .eml files. Each
-// mail is recorded under a key (its kind and subject, e.g. the order), so a redelivered event,
-// or an order placed and then paid, mails once. Webhook deliveries are rows written in the
-// transaction that handles the event; a worker sends those due, signed in the Standard
+// Mail goes over SMTP when configured, otherwise into a mail log folder (an mbox file per day).
+// Each mail is recorded under a key (its kind and subject, e.g. the order), so a redelivered
+// event, or an order placed and then paid, mails once. Webhook deliveries are rows written in
+// the transaction that handles the event; a worker sends those due, signed in the Standard
 // Webhooks format, and retries failures with exponential backoff, logging every attempt.
 package notification
 

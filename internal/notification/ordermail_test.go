@@ -28,7 +28,7 @@ func TestOrderMailsShowTheOrder(t *testing.T) {
 	t.Parallel()
 	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
 		dir := t.TempDir()
-		s := newService(t, d, Options{Mailer: FileMailer{Dir: dir}, From: "Tea House <shop@example.test>",
+		s := newService(t, d, Options{Mailer: &FileMailer{Dir: dir}, From: "Tea House <shop@example.test>",
 			PublicURL: "https://tea.example.test"})
 		for _, e := range []struct {
 			typ string
@@ -44,7 +44,7 @@ func TestOrderMailsShowTheOrder(t *testing.T) {
 		}
 		got := map[string]parsed{}
 		for _, m := range mailLog(t, dir) {
-			got[m.subject()] = m
+			got[m.Subject()] = m
 		}
 		text := []string{
 			"PSR-100007",

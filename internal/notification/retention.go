@@ -19,14 +19,14 @@ const pruneBatch = 500
 
 // Pruned counts what a retention pass removed.
 type Pruned struct {
-	MailFiles  int   // .eml files from the mail log folder
+	MailFiles  int   // files removed from the mail log folder: day files (and .eml files of earlier versions)
 	MailKeys   int64 // notification_mails rows
 	Deliveries int64 // finished webhook deliveries, with their attempts
 	Endpoints  int64 // endpoints deleted before the cutoff whose log is gone
 	Skipped    bool  // another replica ran the store's part within the interval
 }
 
-// pruner is a Mailer that keeps files it can prune (FileMailer).
+// pruner is a Mailer that keeps files it can prune (*FileMailer).
 type pruner interface {
 	Prune(before time.Time) (int, error)
 }
@@ -130,11 +130,14 @@ func (s *Service) RunRetention(ctx context.Context) {
 	}
 }
 
-// Prune removes the mails written before before, and temporary files left by a crash mid-write
-// older than that. Names start with the mail's UTC time, so the folder is read in name order
-// and the walk stops at the first mail that is kept. Files it did not write are left alone; a
-// file another process removed first is not an error.
-func (f FileMailer) Prune(before time.Time) (int, error) {
+// Prune removes the day files whose whole day is over before before: a day's file goes once
+// its last possible mail is older than the retention, so a mail is kept at least the retention
+// and at most a day longer, and the current day's file (before is in the past) is never removed.
+// It also removes the one-file-per-mail .eml files of earlier versions written before before, and
+// their temporary files a crash left mid-write, so an upgrade leaves nothing behind. Those names
+// start with the mail's UTC time. Files it did not write are left alone; a file another process
+// removed first is not an error.
+func (f *FileMailer) Prune(before time.Time) (int, error) {
 	entries, err := os.ReadDir(f.Dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return 0, nil
@@ -148,25 +151,49 @@ func (f FileMailer) Prune(before time.Time) (int, error) {
 		if !e.Type().IsRegular() {
 			continue
 		}
-		tmp := strings.HasPrefix(name, ".") && strings.HasSuffix(name, ".tmp")
-		stamp := strings.TrimPrefix(name, ".")
-		if !tmp && !strings.HasSuffix(name, ".eml") {
-			continue
-		}
-		at, err := time.Parse("20060102T150405.000Z", stamp[:min(len(stamp), len("20060102T150405.000Z"))])
-		if err != nil {
-			continue
-		}
-		if !at.Before(before) {
-			if tmp {
-				continue // temporary names sort before every mail; the mails follow
+		var end time.Time // when the newest mail the file can hold was written
+		if day, ok := strings.CutSuffix(name, mboxSuffix); ok {
+			d, err := time.Parse(time.DateOnly, day)
+			if err != nil {
+				continue
 			}
-			break
+			end = d.AddDate(0, 0, 1)
+		} else {
+			tmp := strings.HasPrefix(name, ".") && strings.HasSuffix(name, legacyMailSuffix+".tmp")
+			if !tmp && !strings.HasSuffix(name, legacyMailSuffix) {
+				continue
+			}
+			stamp := strings.TrimPrefix(name, ".")
+			at, err := time.Parse(legacyStamp, stamp[:min(len(stamp), len(legacyStamp))])
+			if err != nil {
+				continue
+			}
+			end = at
 		}
-		if err := os.Remove(filepath.Join(f.Dir, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		if end.After(before) {
+			continue
+		}
+		if err := f.remove(name); err != nil {
 			return n, err
 		}
 		n++
 	}
 	return n, nil
+}
+
+// legacyStamp starts the names of the .eml files of earlier versions.
+const legacyStamp = "20060102T150405.000Z"
+
+// remove deletes the file name of the folder, closing it first if it is the open day file (a
+// late mail dated that day then recreates it rather than going to a deleted file).
+func (f *FileMailer) remove(name string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.file != nil && f.day+mboxSuffix == name {
+		f.closeFile()
+	}
+	if err := os.Remove(filepath.Join(f.Dir, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	return nil
 }

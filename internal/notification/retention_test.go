@@ -18,43 +18,84 @@ import (
 func TestFileMailerPrune(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	f := FileMailer{Dir: dir}
+	f := &FileMailer{Dir: dir}
+	defer f.Close()
 	if n, err := f.Prune(time.Now()); n != 0 || err != nil {
 		t.Fatalf("folder not there yet: %d %v", n, err)
 	}
 	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
-	for i, age := range []time.Duration{40 * 24 * time.Hour, 31 * 24 * time.Hour, 29 * 24 * time.Hour, time.Hour} {
+	send := func(id string, at time.Time) {
+		t.Helper()
 		m := Message{From: "shop@example.test", To: "ann@example.test", Subject: "s", Text: "t", HTML: "h",
-			MessageID: fmt.Sprintf("<m%d@example.test>", i), Date: now.Add(-age)}
+			MessageID: "<" + id + "@example.test>", Date: at}
 		if err := f.Send(context.Background(), m); err != nil {
 			t.Fatal(err)
 		}
 	}
-	// A temporary file left by a crash mid-write long ago, one being written now, and a file
-	// the mailer did not write.
-	for _, name := range []string{"." + now.Add(-35*24*time.Hour).Format("20060102T150405.000Z") + "-x.eml.tmp",
-		"." + now.Format("20060102T150405.000Z") + "-y.eml.tmp", "README.txt"} {
+	day := 24 * time.Hour
+	send("m0", now.Add(-time.Hour))
+	send("m1", now.Add(-29*day))
+	send("m2", now.Add(-30*day-6*time.Hour)) // older than the retention, but its day is not over before the cutoff
+	send("m3", now.Add(-31*day))
+	send("m4", now.Add(-40*day)) // the open file when the pass runs
+	// Files of earlier versions: mails before and after the cutoff, a temporary file left by a
+	// crash mid-write long ago and one being written now; and files the mailer did not write.
+	legacy := func(at time.Time, name string) string { return at.Format(legacyStamp) + name }
+	for _, name := range []string{legacy(now.Add(-40*day), "-old.eml"), legacy(now.Add(-time.Hour), "-new.eml"),
+		"." + legacy(now.Add(-35*day), "-x.eml.tmp"), "." + legacy(now, "-y.eml.tmp"), "README.txt", "notes.mbox"} {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte("x"), 0o640); err != nil {
 			t.Fatal(err)
 		}
 	}
-	n, err := f.Prune(now.Add(-30 * 24 * time.Hour))
-	if err != nil || n != 3 {
+	n, err := f.Prune(now.Add(-30 * day))
+	if err != nil || n != 4 {
 		t.Fatalf("pruned %d: %v", n, err)
 	}
-	var left []string
-	entries, _ := os.ReadDir(dir)
-	for _, e := range entries {
-		left = append(left, e.Name())
+	left := func() []string {
+		var names []string
+		entries, _ := os.ReadDir(dir)
+		for _, e := range entries {
+			names = append(names, e.Name())
+		}
+		return names
 	}
-	want := []string{"." + now.Format("20060102T150405.000Z") + "-y.eml.tmp", "20261028T120000.000Z-m2.eml",
-		"20261126T110000.000Z-m3.eml", "README.txt"}
-	if !slices.Equal(left, want) {
-		t.Fatalf("left %v, want %v", left, want)
+	want := []string{"." + legacy(now, "-y.eml.tmp"), "2026-10-27.mbox", "2026-10-28.mbox", "2026-11-26.mbox",
+		legacy(now.Add(-time.Hour), "-new.eml"), "README.txt", "notes.mbox"}
+	if got := left(); !slices.Equal(got, want) {
+		t.Fatalf("left %v, want %v", got, want)
 	}
-	if n, err := f.Prune(now.Add(-30 * 24 * time.Hour)); n != 0 || err != nil {
+	if n, err := f.Prune(now.Add(-30 * day)); n != 0 || err != nil {
 		t.Fatalf("second pass: %d %v", n, err)
 	}
+
+	// The pass closed the removed day file it had open: a late mail dated that day makes a new
+	// one rather than going to the deleted file.
+	send("m5", now.Add(-40*day))
+	if got := messageIDs(t, dir); !slices.Equal(got, []string{"<m5@example.test>", "<m2@example.test>", "<m1@example.test>", "<m0@example.test>"}) {
+		t.Fatalf("mails left %v", got)
+	}
+
+	// Even a cutoff of now leaves the current day's file.
+	if _, err := f.Prune(now); err != nil {
+		t.Fatal(err)
+	}
+	if got := messageIDs(t, dir); !slices.Equal(got, []string{"<m0@example.test>"}) {
+		t.Fatalf("mails left after a cutoff of now %v", got)
+	}
+}
+
+// messageIDs lists the Message-IDs of the mails in dir's mail log, in the order read.
+func messageIDs(t testing.TB, dir string) []string {
+	t.Helper()
+	mails, err := ReadMailLog(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, m := range mails {
+		ids = append(ids, m.Header.Get("Message-ID"))
+	}
+	return ids
 }
 
 // clock is a settable Now for the services of a test.
@@ -77,9 +118,9 @@ func TestPruneStore(t *testing.T) {
 		clk := &clock{t: time.Date(2026, 10, 1, 8, 0, 0, 0, time.UTC)}
 		day := 24 * time.Hour
 		o := Options{MailRetention: 30 * day, DeliveryRetention: 30 * day, Now: clk.Now}
-		o.Mailer = FileMailer{Dir: t.TempDir()}
+		o.Mailer = &FileMailer{Dir: t.TempDir()}
 		s := newService(t, d, o)
-		o.Mailer = FileMailer{Dir: t.TempDir()} // a second replica, with its own folder
+		o.Mailer = &FileMailer{Dir: t.TempDir()} // a second replica, with its own folder
 		replica := newService(t, d, o)
 
 		// 40 days ago: a confirmation mail, three endpoints, deliveries finished and pending.
@@ -180,7 +221,7 @@ func TestPruneKeepsForever(t *testing.T) {
 	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
 		clk := &clock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
 		dir := t.TempDir()
-		s := newService(t, d, Options{Mailer: FileMailer{Dir: dir}, Now: clk.Now})
+		s := newService(t, d, Options{Mailer: &FileMailer{Dir: dir}, Now: clk.Now})
 		if err := handle(t, d, s.HandleMail, event(t, "order.placed", orderEvent(order.Placed, order.Pending, true))); err != nil {
 			t.Fatal(err)
 		}

@@ -106,7 +106,7 @@ func fastRetries(o Options) Options {
 func TestWebhookSignedRetriedLogged(t *testing.T) {
 	t.Parallel()
 	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
-		s := newService(t, d, fastRetries(Options{Mailer: FileMailer{Dir: t.TempDir()}}))
+		s := newService(t, d, fastRetries(Options{Mailer: &FileMailer{Dir: t.TempDir()}}))
 		secret := NewSecret()
 		rc := newReceiver(t, secret, 2)
 		ep, err := s.CreateEndpoint(admin(), EndpointRequest{URL: rc.URL + "/hooks", EventTypes: []string{"order.shipped"}, Secret: secret})
@@ -163,7 +163,7 @@ func TestWebhookSignedRetriedLogged(t *testing.T) {
 func TestWebhookGivesUp(t *testing.T) {
 	t.Parallel()
 	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
-		o := fastRetries(Options{Mailer: FileMailer{Dir: t.TempDir()}})
+		o := fastRetries(Options{Mailer: &FileMailer{Dir: t.TempDir()}})
 		o.MaxAttempts = 3
 		s := newService(t, d, o)
 		rc := newReceiver(t, NewSecret(), 100)
@@ -203,7 +203,7 @@ func TestWebhookDeliveriesSurviveRestart(t *testing.T) {
 	t.Parallel()
 	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
 		rc := newReceiver(t, NewSecret(), 0)
-		first := newService(t, d, fastRetries(Options{Mailer: FileMailer{Dir: t.TempDir()}}))
+		first := newService(t, d, fastRetries(Options{Mailer: &FileMailer{Dir: t.TempDir()}}))
 		if _, err := first.CreateEndpoint(admin(), EndpointRequest{URL: rc.URL, EventTypes: []string{"order.refunded"}, Secret: rc.secret}); err != nil {
 			t.Fatal(err)
 		}
@@ -218,7 +218,7 @@ func TestWebhookDeliveriesSurviveRestart(t *testing.T) {
 			WHERE id = (SELECT MIN(id) FROM notification_deliveries)`, ms(time.Now().Add(-time.Second))); err != nil {
 			t.Fatal(err)
 		}
-		second := newService(t, d, fastRetries(Options{Mailer: FileMailer{Dir: t.TempDir()}}))
+		second := newService(t, d, fastRetries(Options{Mailer: &FileMailer{Dir: t.TempDir()}}))
 		runWorker(t, second)
 		waitFor(t, "deliveries after the restart", func() bool { return len(rc.delivered()) == 3 })
 	})

@@ -3,12 +3,11 @@ package web_test
 import (
 	"net/http"
 	"net/url"
-	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
-	"time"
+
+	"github.com/pasarhq/pasar/internal/web/webtest"
 )
 
 // TestPasswordReset follows the reset mail's link: request a reset, open the link from the mail
@@ -26,7 +25,11 @@ func TestPasswordReset(t *testing.T) {
 	if p := s.post("/account/reset", url.Values{"email": {""}}); p.Status != http.StatusUnprocessableEntity {
 		t.Errorf("reset without an address: %d, want 422", p.Status)
 	}
-	link := waitResetLink(t, email)
+	var link string
+	webtest.Eventually(t, "the reset mail to "+email, func() bool {
+		link = webtest.ResetLink(filepath.Join(shopDataDir, "mail"), email)
+		return link != ""
+	})
 	u, err := url.Parse(link)
 	if err != nil || u.Path != "/account/reset" {
 		t.Fatalf("reset link %q", link)
@@ -52,34 +55,4 @@ func TestPasswordReset(t *testing.T) {
 	if p := s.post("/account/reset/confirm", url.Values{"token": {token}, "password": {"another new passphrase"}}); p.Status/100 != 4 {
 		t.Errorf("reset token used twice: %d, want 4xx", p.Status)
 	}
-}
-
-var resetLink = regexp.MustCompile(`https?://[^\s"<>]+/account/reset\?token=[^\s"<>&]+`)
-
-// waitResetLink waits for the reset mail to email among the .eml files the shop writes, and
-// returns the link in it.
-func waitResetLink(t *testing.T, email string) string {
-	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for time.Now().Before(deadline) {
-		files, _ := filepath.Glob(filepath.Join(shopDataDir, "mail", "*.eml"))
-		for _, f := range files {
-			b, err := os.ReadFile(f)
-			if err != nil {
-				continue
-			}
-			// Undo quoted-printable soft breaks and the escaped "=" so the link reads whole.
-			text := strings.ReplaceAll(strings.ReplaceAll(string(b), "=\r\n", ""), "=\n", "")
-			text = strings.ReplaceAll(text, "=3D", "=")
-			if !strings.Contains(text, email) {
-				continue
-			}
-			if m := resetLink.FindString(text); m != "" {
-				return m
-			}
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	t.Fatalf("no reset mail to %s under %s", email, filepath.Join(shopDataDir, "mail"))
-	return ""
 }

@@ -46,7 +46,7 @@ const shopProducts = 60
 // block mode, as shipped); TestMain starts it.
 var shopURL string
 
-// shopDataDir is that App's data folder; mail goes to its mail/ folder as .eml files.
+// shopDataDir is that App's data folder; mail goes to the mail log in its mail/ folder.
 var shopDataDir string
 
 // shopHandler is that App's whole HTTP handler, for benchmarks without the network.

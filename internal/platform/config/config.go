@@ -232,10 +232,10 @@ func (c *Config) Settings() []Setting {
 		{"web-url", "PASAR_WEB_URL", "base URL(s) of the process serving the HTML pages, for the gateway", Gateway, false, (*stringValue)(&c.WebURL)},
 		{"trust-proxy", "PASAR_TRUST_PROXY", "take client addresses from X-Forwarded-For (only behind a proxy or gateway that sets it)", Server | Gateway, false, (*boolValue)(&c.TrustProxy)},
 		{"capture", "PASAR_CAPTURE", "when payments are captured: immediate (at checkout) or shipment (when the order ships; checkout only authorizes)", Server, false, (*stringValue)(&c.Capture)},
-		{"smtp-url", "PASAR_SMTP_URL", "SMTP server for mail, e.g. smtp://user:pass@host:587 (STARTTLS) or smtps://host:465; empty writes each mail as an .eml file under <data>/mail", Server, true, (*stringValue)(&c.SMTPURL)},
+		{"smtp-url", "PASAR_SMTP_URL", "SMTP server for mail, e.g. smtp://user:pass@host:587 (STARTTLS) or smtps://host:465; empty appends each mail to a mail log under <data>/mail, one mbox file per UTC day", Server, true, (*stringValue)(&c.SMTPURL)},
 		{"mail-from", "PASAR_MAIL_FROM", "From address of the shop's mail", Server, false, (*stringValue)(&c.MailFrom)},
 		{"webhook-allow-private", "PASAR_WEBHOOK_ALLOW_PRIVATE", "let merchant webhooks reach loopback, private, link-local and other internal addresses (an on-premises receiver); refused by default", Server, false, (*boolValue)(&c.WebhookAllowPrivate)},
-		{"mail-retention", "PASAR_MAIL_RETENTION", "how long mails stay in the mail log folder (<data>/mail) and their records in the store; 0 keeps them forever", Server, false, (*durationValue)(&c.MailRetention)},
+		{"mail-retention", "PASAR_MAIL_RETENTION", "how long mails stay in the mail log folder (<data>/mail; a day's file goes once its last mail is that old) and their records in the store; 0 keeps them forever", Server, false, (*durationValue)(&c.MailRetention)},
 		{"webhook-retention", "PASAR_WEBHOOK_RETENTION", "how long delivered and failed webhook deliveries stay in the delivery log; 0 keeps them forever", Server, false, (*durationValue)(&c.WebhookRetention)},
 		{"public-url", "PASAR_PUBLIC_URL", "the shop's address as shoppers reach it (e.g. https://shop.example.com), for links in mail; empty uses http://localhost:8080", Server, false, (*stringValue)(&c.PublicURL)},
 

@@ -11,12 +11,12 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/pasarhq/pasar/internal/notification"
 )
 
 // Browser is one browser on the shop at Base.
@@ -191,20 +191,21 @@ func Eventually(t testing.TB, what string, ok func() bool) {
 
 var resetLinkRe = regexp.MustCompile(`/account/reset\?token=[A-Za-z0-9_%.~-]+`)
 
-// ResetLink returns the path of the password reset link in the newest mail to email among the
-// .eml files in dir (the notification service's mail folder without SMTP), or "".
+// ResetLink returns the path of the password reset link in the newest mail to email in the
+// mail log in dir (the notification service's mail folder without SMTP), or "".
 func ResetLink(dir, email string) string {
-	names, _ := filepath.Glob(filepath.Join(dir, "*.eml"))
+	mails, _ := notification.ReadMailLog(dir)
 	link := ""
-	for _, n := range names { // named by time: the last match is the newest
-		raw, err := os.ReadFile(n)
-		if err != nil || !strings.Contains(string(raw), "<"+email+">") {
+	for _, m := range mails { // in the order written: the last match is the newest
+		if m.Header.Get("To") != "<"+email+">" {
 			continue
 		}
-		// Undo quoted-printable soft breaks and escaped equals signs.
-		text := strings.NewReplacer("=\r\n", "", "=\n", "", "=3D", "=").Replace(string(raw))
-		if m := resetLinkRe.FindString(text); m != "" {
-			link = m
+		text, err := m.Part("text/plain")
+		if err != nil {
+			continue
+		}
+		if l := resetLinkRe.FindString(text); l != "" {
+			link = l
 		}
 	}
 	return link
