@@ -214,6 +214,9 @@ func TestService(t *testing.T) {
 				if _, err := s.AddItem(ctx, c.ID, "TEE-M", 1); !errors.Is(err, ErrNotFound) {
 					t.Errorf("%s adds to alice's cart: %v", name, err)
 				}
+				if err := s.Delete(ctx, c.ID); !errors.Is(err, ErrNotFound) {
+					t.Errorf("%s deletes alice's cart: %v", name, err)
+				}
 			}
 			checkout := auth.WithPrincipal(ctx, auth.Principal{Subject: "service:order", Service: true})
 			if _, err := s.Get(checkout, c.ID); err != nil {

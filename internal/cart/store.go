@@ -19,6 +19,9 @@ type Store interface {
 	Update(ctx context.Context, id string, fn func(*Cart) error) (Cart, error)
 	// Take removes cart id and returns it; of two concurrent Takes only one gets the cart.
 	Take(ctx context.Context, id string) (Cart, error)
+	// Remove deletes cart id if it belongs to no customer or to customerID (to anyone when
+	// anyOwner), without reading it; otherwise, or when there is no such cart, ErrNotFound.
+	Remove(ctx context.Context, id, customerID string, anyOwner bool) error
 	// CustomerCart returns the customer's most recently changed cart in currency, or ErrNotFound.
 	CustomerCart(ctx context.Context, customerID, currency string) (Cart, error)
 }

@@ -129,6 +129,28 @@ func (s *RedisStore) Take(ctx context.Context, id string) (Cart, error) {
 	return c, nil
 }
 
+// Remove implements Store. A customer's cart is read first to check its owner; a service's is
+// deleted blind.
+func (s *RedisStore) Remove(ctx context.Context, id, customerID string, anyOwner bool) error {
+	if !anyOwner {
+		c, err := s.Get(ctx, id)
+		if err != nil {
+			return err
+		}
+		if c.CustomerID != "" && c.CustomerID != customerID {
+			return ErrNotFound
+		}
+	}
+	n, err := s.rdb.Del(ctx, s.key(id)).Result()
+	if err != nil {
+		return fmt.Errorf("redis carts: remove: %w", err)
+	}
+	if n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
 // CustomerCart implements Store. The pointer may name a cart since taken or expired; that is
 // the same as no cart.
 func (s *RedisStore) CustomerCart(ctx context.Context, customerID, currency string) (Cart, error) {

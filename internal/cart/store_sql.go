@@ -107,6 +107,24 @@ func (s *SQLStore) Take(ctx context.Context, id string) (Cart, error) {
 	return c, json.Unmarshal([]byte(doc), &c)
 }
 
+// Remove implements Store.
+func (s *SQLStore) Remove(ctx context.Context, id, customerID string, anyOwner bool) error {
+	q, args := `DELETE FROM carts WHERE id = $1 AND customer_id IN ('', $2)`, []any{id, customerID}
+	if anyOwner {
+		q, args = `DELETE FROM carts WHERE id = $1`, []any{id}
+	}
+	res, err := s.d.ExecContext(ctx, q, args...)
+	if err != nil {
+		return fmt.Errorf("remove cart: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("remove cart: %w", err)
+	} else if n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
 // CustomerCart implements Store.
 func (s *SQLStore) CustomerCart(ctx context.Context, customerID, currency string) (Cart, error) {
 	if customerID == "" {

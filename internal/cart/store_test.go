@@ -36,6 +36,7 @@ func TestStoreContract(t *testing.T) {
 				"get":    func() error { _, err := st.Get(ctx, NewID()); return err },
 				"update": func() error { _, err := st.Update(ctx, NewID(), func(*Cart) error { return nil }); return err },
 				"take":   func() error { _, err := st.Take(ctx, NewID()); return err },
+				"remove": func() error { return st.Remove(ctx, NewID(), "", true) },
 				"customer": func() error {
 					_, err := st.CustomerCart(ctx, "nobody", "USD")
 					return err
@@ -43,6 +44,29 @@ func TestStoreContract(t *testing.T) {
 			} {
 				if err := f(); !errors.Is(err, ErrNotFound) {
 					t.Errorf("%s: %v, want ErrNotFound", name, err)
+				}
+			}
+		})
+		t.Run("remove checks the owner", func(t *testing.T) {
+			guest, mine := newCart("", "USD"), newCart("cust-a", "USD")
+			if err := st.Remove(ctx, mine.ID, "cust-b", false); !errors.Is(err, ErrNotFound) {
+				t.Errorf("another customer removes: %v", err)
+			}
+			if _, err := st.Get(ctx, mine.ID); err != nil {
+				t.Fatalf("cart gone after a refused remove: %v", err)
+			}
+			for _, r := range []struct {
+				id, customer string
+				any          bool
+			}{{guest.ID, "cust-b", false}, {mine.ID, "cust-a", false}, {newCart("cust-c", "USD").ID, "", true}} {
+				if err := st.Remove(ctx, r.id, r.customer, r.any); err != nil {
+					t.Errorf("remove %+v: %v", r, err)
+				}
+				if _, err := st.Get(ctx, r.id); !errors.Is(err, ErrNotFound) {
+					t.Errorf("after remove %+v: %v", r, err)
+				}
+				if err := st.Remove(ctx, r.id, r.customer, r.any); !errors.Is(err, ErrNotFound) {
+					t.Errorf("second remove %+v: %v", r, err)
 				}
 			}
 		})
