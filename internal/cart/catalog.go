@@ -17,6 +17,7 @@ type Variant struct {
 	SKU         string
 	ProductID   string
 	Title       string
+	Options     map[string]string // the variant's options, e.g. {"size": "M", "colour": "blue"}
 	Price       pricing.Money
 	WeightGrams int64
 	Active      bool // the product is for sale

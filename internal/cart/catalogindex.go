@@ -2,6 +2,7 @@ package cart
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -37,7 +38,7 @@ func (x *CatalogIndex) Variants(ctx context.Context, skus []string) (map[string]
 	for i, s := range skus {
 		args[i], marks[i] = s, "$"+strconv.Itoa(i+1)
 	}
-	rows, err := x.d.QueryContext(ctx, `SELECT sku, product_id, title, active, amount, currency, weight_grams
+	rows, err := x.d.QueryContext(ctx, `SELECT sku, product_id, title, active, amount, currency, weight_grams, COALESCE(options, '')
 		FROM cart_catalog WHERE sku IN (`+strings.Join(marks, ",")+`)`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("cart catalog: %w", err)
@@ -45,8 +46,14 @@ func (x *CatalogIndex) Variants(ctx context.Context, skus []string) (map[string]
 	defer rows.Close()
 	for rows.Next() {
 		var v Variant
-		if err := rows.Scan(&v.SKU, &v.ProductID, &v.Title, &v.Active, &v.Price.Amount, &v.Price.Currency, &v.WeightGrams); err != nil {
+		var options string
+		if err := rows.Scan(&v.SKU, &v.ProductID, &v.Title, &v.Active, &v.Price.Amount, &v.Price.Currency, &v.WeightGrams, &options); err != nil {
 			return nil, fmt.Errorf("cart catalog: %w", err)
+		}
+		if options != "" && options != "{}" {
+			if err := json.Unmarshal([]byte(options), &v.Options); err != nil {
+				return nil, fmt.Errorf("cart catalog: options of %s: %w", v.SKU, err)
+			}
 		}
 		out[v.SKU] = v
 	}
@@ -67,16 +74,34 @@ func (x *CatalogIndex) Apply(ctx context.Context, q db.Querier, p catalog.Produc
 		return fmt.Errorf("cart catalog: %w", err)
 	}
 	for _, v := range p.Variants {
-		_, err := q.ExecContext(ctx, `INSERT INTO cart_catalog (sku, product_id, title, active, amount, currency, weight_grams, version)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+		options, err := optionsJSON(v.Options)
+		if err != nil {
+			return err
+		}
+		_, err = q.ExecContext(ctx, `INSERT INTO cart_catalog (sku, product_id, title, active, amount, currency, weight_grams, version, options)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 			ON CONFLICT (sku) DO UPDATE SET product_id = excluded.product_id, title = excluded.title, active = excluded.active,
-				amount = excluded.amount, currency = excluded.currency, weight_grams = excluded.weight_grams, version = excluded.version`,
-			v.SKU, p.ID, p.Title, p.Status == catalog.Active, v.Price.Amount, v.Price.Currency, int64(v.WeightGrams), p.Version)
+				amount = excluded.amount, currency = excluded.currency, weight_grams = excluded.weight_grams, version = excluded.version,
+				options = excluded.options`,
+			v.SKU, p.ID, p.Title, p.Status == catalog.Active, v.Price.Amount, v.Price.Currency, int64(v.WeightGrams), p.Version, options)
 		if err != nil {
 			return fmt.Errorf("cart catalog: %w", err)
 		}
 	}
 	return nil
+}
+
+// optionsJSON is a variant's options as stored: always a JSON object, never NULL, which marks a
+// row from before options were recorded.
+func optionsJSON(o map[string]string) (string, error) {
+	if len(o) == 0 {
+		return "{}", nil
+	}
+	b, err := json.Marshal(o) // keys sorted: one variant always stores the same text
+	if err != nil {
+		return "", fmt.Errorf("cart catalog: options: %w", err)
+	}
+	return string(b), nil
 }
 
 // Remove forgets a deleted product's variants (unless a newer version was recorded since).
@@ -113,14 +138,18 @@ func (x *CatalogIndex) Handler() events.Handler {
 }
 
 // Fill copies every product from scan (catalog.Service.ScanProducts) into an empty index, so a
-// cart service that starts after the catalog's events were published still knows every SKU.
-// It does nothing when the index has rows: the consumer keeps it current from then on.
+// cart service that starts after the catalog's events were published still knows every SKU. It
+// also copies every product into an index with rows from before variant options were recorded
+// (options NULL), so those lines show their options without waiting for the product to change;
+// rows a newer event already wrote are kept. Otherwise it does nothing: the consumer keeps the
+// index current.
 func (x *CatalogIndex) Fill(ctx context.Context, scan func(ctx context.Context, after string, limit int) ([]catalog.ProductUpserted, error)) (int, error) {
-	var rows int
-	if err := x.d.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM cart_catalog LIMIT 1) t`).Scan(&rows); err != nil {
+	var rows, stale int
+	if err := x.d.QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM cart_catalog LIMIT 1) t),
+		(SELECT COUNT(*) FROM (SELECT 1 FROM cart_catalog WHERE options IS NULL LIMIT 1) u)`).Scan(&rows, &stale); err != nil {
 		return 0, fmt.Errorf("cart catalog: %w", err)
 	}
-	if rows > 0 {
+	if rows > 0 && stale == 0 {
 		return 0, nil
 	}
 	n, after := 0, ""
@@ -130,6 +159,11 @@ func (x *CatalogIndex) Fill(ctx context.Context, scan func(ctx context.Context, 
 			return n, fmt.Errorf("cart catalog fill: %w", err)
 		}
 		if len(page) == 0 {
+			// Rows still without options belong to products the catalog no longer has (their
+			// deletion not consumed yet): mark them so the next start does not scan again.
+			if _, err := x.d.ExecContext(ctx, `UPDATE cart_catalog SET options = '{}' WHERE options IS NULL`); err != nil {
+				return n, fmt.Errorf("cart catalog fill: %w", err)
+			}
 			return n, nil
 		}
 		err = x.d.InTx(ctx, func(tx *db.Tx) error {

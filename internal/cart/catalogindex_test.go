@@ -3,7 +3,9 @@ package cart
 import (
 	"context"
 	"encoding/json"
+	"io/fs"
 	"testing"
+	"testing/fstest"
 
 	"github.com/pasarhq/pasar/internal/catalog"
 	"github.com/pasarhq/pasar/internal/platform/db"
@@ -123,6 +125,32 @@ func TestCatalogIndexHandler(t *testing.T) {
 		if it := v.Items[0]; it.UnitPrice.Amount != 900 || !it.PriceChanged || it.PreviousPrice.Amount != 1000 {
 			t.Fatalf("after price event: %+v", it)
 		}
+
+		// Two variants of one product differ by their options only: each cart line shows its own.
+		grey, blue := catVariant("NB-15-GREY", 50000), catVariant("NB-13-BLUE", 45000)
+		grey.Options = map[string]string{"size": `15"`, "colour": "grey"}
+		blue.Options = map[string]string{"size": `13"`, "colour": "blue"}
+		up(product("nb", 1, catalog.Active, grey, blue))
+		nb, _ := s.Create(ctx, "USD")
+		for _, sku := range []string{"H-1", "NB-15-GREY", "NB-13-BLUE"} {
+			if _, err := s.AddItem(ctx, nb.ID, sku, 1); err != nil {
+				t.Fatal(err)
+			}
+		}
+		v, _ = s.Get(ctx, nb.ID)
+		if len(v.Items) != 3 || v.Items[1].Options["size"] != `15"` || v.Items[1].Options["colour"] != "grey" ||
+			v.Items[2].Options["size"] != `13"` || v.Items[2].Options["colour"] != "blue" || v.Items[1].Title != v.Items[2].Title {
+			t.Fatalf("variant lines: %+v", v.Items)
+		}
+		if v.Items[0].Options != nil {
+			t.Fatalf("a variant without options shows some: %+v", v.Items[0])
+		}
+		grey.Options = map[string]string{"size": `15"`, "colour": "graphite"} // renamed in the catalog
+		up(product("nb", 2, catalog.Active, grey, blue))
+		if v, _ = s.Get(ctx, nb.ID); v.Items[1].Options["colour"] != "graphite" {
+			t.Fatalf("after options event: %+v", v.Items[1])
+		}
+
 		if err := deliver(catalog.EventProductDeleted, catalog.EventVersion, catalog.ProductDeleted{ID: "p1", Version: 3}); err != nil {
 			t.Fatal(err)
 		}
@@ -135,6 +163,67 @@ func TestCatalogIndexHandler(t *testing.T) {
 		}
 		if err := deliver(catalog.EventProductUpserted, catalog.EventVersion, json.RawMessage(`"garbage"`)); err == nil {
 			t.Fatal("an undecodable event was applied")
+		}
+	})
+}
+
+// TestCatalogIndexOptionsMigration upgrades an index written before variant options were
+// recorded: its rows read without options until the fill at start copies them from the catalog.
+func TestCatalogIndexOptionsMigration(t *testing.T) {
+	t.Parallel()
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		before := fstest.MapFS{}
+		for _, name := range []string{"0001_cart.sql", "0002_cart_idle.sql"} {
+			b, err := fs.ReadFile(Migrations, name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			before[name] = &fstest.MapFile{Data: b}
+		}
+		if _, err := db.Migrate(ctx, d, "cart", before); err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range []struct {
+			sku, product string
+			version      int64
+		}{{"OLD-S", "shirt", 4}, {"OLD-L", "shirt", 4}, {"GONE-1", "gone", 1}} {
+			if _, err := d.ExecContext(ctx, `INSERT INTO cart_catalog (sku, product_id, title, active, amount, currency, weight_grams, version)
+				VALUES ($1, $2, 'Shirt', TRUE, 1000, 'USD', 200, $3)`, r.sku, r.product, r.version); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if n, err := db.Migrate(ctx, d, "cart", Migrations); err != nil || n != 1 {
+			t.Fatalf("migrate: %d, %v", n, err)
+		}
+		x := NewCatalogIndex(d)
+		m, err := x.Variants(ctx, []string{"OLD-S", "OLD-L"})
+		if err != nil || len(m) != 2 || m["OLD-S"].Options != nil || m["OLD-S"].Price.Amount != 1000 {
+			t.Fatalf("after migration: %+v, %v", m, err)
+		}
+
+		small, large := catVariant("OLD-S", 1000), catVariant("OLD-L", 1000)
+		small.Options, large.Options = map[string]string{"size": "S"}, map[string]string{"size": "L"}
+		scans := 0
+		scan := func(_ context.Context, after string, _ int) ([]catalog.ProductUpserted, error) {
+			scans++
+			if after != "" {
+				return nil, nil
+			}
+			return []catalog.ProductUpserted{{Product: product("shirt", 4, catalog.Active, small, large)}}, nil
+		}
+		if n, err := x.Fill(ctx, scan); err != nil || n != 1 {
+			t.Fatalf("fill: %d, %v", n, err)
+		}
+		m, err = x.Variants(ctx, []string{"OLD-S", "OLD-L", "GONE-1"})
+		if err != nil || m["OLD-S"].Options["size"] != "S" || m["OLD-L"].Options["size"] != "L" || m["GONE-1"].Options != nil {
+			t.Fatalf("after fill: %+v, %v", m, err)
+		}
+		// Every row now has its options recorded (GONE-1 none, its product being gone), so the
+		// next start does not scan the catalog again.
+		scans = 0
+		if n, err := x.Fill(ctx, scan); err != nil || n != 0 || scans != 0 {
+			t.Fatalf("second fill: %d products, %d scans, %v", n, scans, err)
 		}
 	})
 }

@@ -75,6 +75,9 @@ func contract(t *testing.T, svc Service, guest, ann, bob, order context.Context,
 	if err != nil || len(v.Items) != 1 || v.Totals.Subtotal != 3998 {
 		t.Fatalf("add: %+v, %v", v, err)
 	}
+	if o := v.Items[0].Options; len(o) != 2 || o["size"] != "M" || o["colour"] != "white" {
+		t.Fatalf("line options: %+v", v.Items[0])
+	}
 	if _, err := svc.AddItem(guest, c.ID, "LIMITED-1", 4); !errors.Is(err, ErrOutOfStock) {
 		t.Fatalf("over stock: %v", err)
 	}

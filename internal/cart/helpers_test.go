@@ -122,7 +122,9 @@ func variant(sku string, amount int64, currency string) Variant {
 func testCatalog() *fakeCatalog {
 	inactive := variant("OFF-1", 100, "USD")
 	inactive.Active = false
-	return newFakeCatalog(variant("TEE-M", 1999, "USD"), variant("MUG-1", 1250, "USD"),
+	tee := variant("TEE-M", 1999, "USD")
+	tee.Options = map[string]string{"size": "M", "colour": "white"}
+	return newFakeCatalog(tee, variant("MUG-1", 1250, "USD"),
 		variant("EURO-1", 900, "EUR"), variant("LIMITED-1", 500, "USD"), inactive,
 		variant("GOLD-1", pricing.MaxAmount, "USD"))
 }

@@ -30,17 +30,18 @@ type View struct {
 // total. PriceChanged says the price differs from the one shown when it was added; the
 // quantity's next change takes the new price as seen.
 type ItemView struct {
-	SKU           string         `json:"sku"`
-	ProductID     string         `json:"product_id,omitempty"`
-	Title         string         `json:"title,omitempty"`
-	Quantity      int64          `json:"quantity"`
-	UnitPrice     pricing.Money  `json:"unit_price"`
-	LineTotal     pricing.Money  `json:"line_total"`
-	WeightGrams   int64          `json:"weight_grams,omitempty"`
-	PriceChanged  bool           `json:"price_changed"`
-	PreviousPrice *pricing.Money `json:"previous_price,omitempty"`
-	Available     bool           `json:"available"`
-	Problem       string         `json:"problem,omitempty"`
+	SKU           string            `json:"sku"`
+	ProductID     string            `json:"product_id,omitempty"`
+	Title         string            `json:"title,omitempty"`
+	Options       map[string]string `json:"options,omitempty"` // the variant's, e.g. {"size": "M"}
+	Quantity      int64             `json:"quantity"`
+	UnitPrice     pricing.Money     `json:"unit_price"`
+	LineTotal     pricing.Money     `json:"line_total"`
+	WeightGrams   int64             `json:"weight_grams,omitempty"`
+	PriceChanged  bool              `json:"price_changed"`
+	PreviousPrice *pricing.Money    `json:"previous_price,omitempty"`
+	Available     bool              `json:"available"`
+	Problem       string            `json:"problem,omitempty"`
 }
 
 // DiscountView is the cart's discount code and whether it applies now; Reason says why not.
@@ -97,7 +98,7 @@ func (s *Core) view(ctx context.Context, c Cart, d Destination) (View, error) {
 			iv.Available = true
 		}
 		if ok {
-			iv.ProductID, iv.Title, iv.WeightGrams = vr.ProductID, vr.Title, vr.WeightGrams
+			iv.ProductID, iv.Title, iv.Options, iv.WeightGrams = vr.ProductID, vr.Title, vr.Options, vr.WeightGrams
 			iv.UnitPrice = vr.Price
 			if iv.Available {
 				iv.LineTotal = pricing.Money{Amount: vr.Price.Amount * it.Quantity, Currency: c.Currency}

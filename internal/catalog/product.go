@@ -5,6 +5,8 @@ package catalog
 
 import (
 	"encoding/json"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -39,6 +41,29 @@ type Variant struct {
 	CompareAtPrice *Money            `json:"compare_at_price,omitempty"`
 	WeightGrams    int               `json:"weight_grams,omitempty"`
 	Barcode        string            `json:"barcode,omitempty"`
+}
+
+// OptionsText shows a variant's options to people, as "colour: grey, size: 15\"", sorted by
+// name so every page and mail shows one variant alike; "" when there are none.
+func OptionsText(options map[string]string) string {
+	if len(options) == 0 {
+		return ""
+	}
+	names := make([]string, 0, len(options))
+	for k := range options {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	var b strings.Builder
+	for i, k := range names {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(k)
+		b.WriteString(": ")
+		b.WriteString(options[k])
+	}
+	return b.String()
 }
 
 // Product is a product document as stored, served and published.
