@@ -46,6 +46,13 @@ func (c *Core) Checkout(ctx context.Context, key string, r CheckoutRequest) (Ord
 	}
 	v, err := c.o.Carts.Quote(ctx, r.CartID, cart.Destination{ShippingMethod: r.ShippingMethod,
 		Country: r.ShippingAddress.Country, Region: r.ShippingAddress.Region})
+	if errors.Is(err, cart.ErrNotFound) {
+		// A concurrent request with the same key may have ordered, and so deleted the cart,
+		// since the key was looked up: answer with its order.
+		if o, found, err := c.replay(ctx, key, hash, r); found {
+			return o, err
+		}
+	}
 	if err != nil {
 		return Order{}, err
 	}
