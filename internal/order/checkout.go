@@ -119,7 +119,7 @@ func fromCart(v cart.View, r CheckoutRequest, cust string, now time.Time) (Order
 			errs = append(errs, apperr.FieldError{Field: "cart.items[" + strconv.Itoa(i) + "]", Detail: it.SKU + ": " + it.Problem})
 			continue
 		}
-		o.Lines = append(o.Lines, Line{SKU: it.SKU, Title: it.Title, Quantity: it.Quantity,
+		o.Lines = append(o.Lines, Line{SKU: it.SKU, Title: it.Title, Options: it.Options, Quantity: it.Quantity,
 			UnitPrice: Money{it.UnitPrice.Amount, v.Currency}, LineTotal: Money{it.LineTotal.Amount, v.Currency}})
 	}
 	if v.Discount != nil {

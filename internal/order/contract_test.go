@@ -50,7 +50,7 @@ func contract(t *testing.T, f *fixture, svc Service, ann, bob, admin context.Con
 		t.Fatalf("no key: %v", err)
 	}
 	o, err := svc.Checkout(ann, prefix+"-k1", request(cartID, "4242424242424242"))
-	if err != nil || o.Status != Paid || len(o.Lines) != 1 {
+	if err != nil || o.Status != Paid || len(o.Lines) != 1 || o.Lines[0].Options["size"] != "M" {
 		t.Fatalf("checkout: %+v, %v", o, err)
 	}
 	again, err := svc.Checkout(ann, prefix+"-k1", request(cartID, "4242424242424242"))
@@ -67,7 +67,7 @@ func contract(t *testing.T, f *fixture, svc Service, ann, bob, admin context.Con
 		t.Fatalf("declined card: %v", err)
 	}
 
-	if got, err := svc.Get(ann, o.ID); err != nil || got.ID != o.ID {
+	if got, err := svc.Get(ann, o.ID); err != nil || got.ID != o.ID || len(got.Lines) != 1 || got.Lines[0].Options["size"] != "M" {
 		t.Fatalf("get own: %+v, %v", got, err)
 	}
 	if _, err := svc.Get(bob, o.ID); !errors.Is(err, ErrNotFound) {

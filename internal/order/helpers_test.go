@@ -39,8 +39,21 @@ func variant(sku string, amount int64) cart.Variant {
 		Price: pricing.Money{Amount: amount, Currency: "USD"}, WeightGrams: 300}
 }
 
-var testCatalog = staticCatalog{"TEE-M": variant("TEE-M", 1999), "MUG-1": variant("MUG-1", 1250),
-	"CAP-1": variant("CAP-1", 1500), "LAST-5": variant("LAST-5", 900)}
+// withOptions returns v as a variant of product id with the given options.
+func withOptions(v cart.Variant, id, title string, options map[string]string) cart.Variant {
+	v.ProductID, v.Title, v.Options = id, title, options
+	return v
+}
+
+// testCatalog's notebooks are two variants of one product, told apart by their options only.
+var testCatalog = staticCatalog{
+	"TEE-M":  withOptions(variant("TEE-M", 1999), "p-TEE", "Product TEE-M", map[string]string{"size": "M"}),
+	"MUG-1":  variant("MUG-1", 1250),
+	"CAP-1":  variant("CAP-1", 1500),
+	"LAST-5": variant("LAST-5", 900),
+	"NB-15":  withOptions(variant("NB-15", 89900), "p-NB", "Vertex Go Notebook 846", map[string]string{"size": `15"`, "colour": "grey"}),
+	"NB-13":  withOptions(variant("NB-13", 79900), "p-NB", "Vertex Go Notebook 846", map[string]string{"size": `13"`, "colour": "blue"}),
+}
 
 // fixture is an order Core on its own store, with the real inventory, payment and cart cores
 // each on a store of their own, on the same engine.

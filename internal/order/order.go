@@ -74,11 +74,12 @@ type Address struct {
 
 // Line is one order line, priced when the order was made.
 type Line struct {
-	SKU       string `json:"sku"`
-	Title     string `json:"title"`
-	Quantity  int64  `json:"quantity"`
-	UnitPrice Money  `json:"unit_price"`
-	LineTotal Money  `json:"line_total"`
+	SKU       string            `json:"sku"`
+	Title     string            `json:"title"`
+	Options   map[string]string `json:"options,omitempty"` // the variant's, e.g. {"size": "M", "colour": "blue"}
+	Quantity  int64             `json:"quantity"`
+	UnitPrice Money             `json:"unit_price"`
+	LineTotal Money             `json:"line_total"`
 }
 
 // Totals are an order's amounts, as the cart's quote computed them.

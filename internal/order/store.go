@@ -82,15 +82,23 @@ func insertLines(ctx context.Context, tx *db.Tx, id string, lines []Line) error 
 		return nil
 	}
 	var q strings.Builder
-	q.WriteString(`INSERT INTO order_lines (order_id, n, sku, title, quantity, unit_price, line_total) VALUES `)
-	args := make([]any, 0, 7*len(lines))
+	q.WriteString(`INSERT INTO order_lines (order_id, n, sku, title, quantity, unit_price, line_total, options) VALUES `)
+	args := make([]any, 0, 8*len(lines))
 	for i, l := range lines {
 		if i > 0 {
 			q.WriteString(", ")
 		}
+		options := "{}"
+		if len(l.Options) > 0 {
+			b, err := json.Marshal(l.Options)
+			if err != nil {
+				return fmt.Errorf("insert order lines: options: %w", err)
+			}
+			options = string(b)
+		}
 		b := len(args)
-		fmt.Fprintf(&q, "($%d, $%d, $%d, $%d, $%d, $%d, $%d)", b+1, b+2, b+3, b+4, b+5, b+6, b+7)
-		args = append(args, id, i, l.SKU, l.Title, l.Quantity, l.UnitPrice.Amount, l.LineTotal.Amount)
+		fmt.Fprintf(&q, "($%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d)", b+1, b+2, b+3, b+4, b+5, b+6, b+7, b+8)
+		args = append(args, id, i, l.SKU, l.Title, l.Quantity, l.UnitPrice.Amount, l.LineTotal.Amount, options)
 	}
 	if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
 		return fmt.Errorf("insert order lines: %w", err)
@@ -166,7 +174,7 @@ func load(ctx context.Context, q db.Querier, id string) (Order, error) {
 }
 
 func lines(ctx context.Context, q db.Querier, id, cur string) ([]Line, error) {
-	rows, err := q.QueryContext(ctx, `SELECT sku, title, quantity, unit_price, line_total FROM order_lines WHERE order_id = $1 ORDER BY n`, id)
+	rows, err := q.QueryContext(ctx, `SELECT sku, title, quantity, unit_price, line_total, options FROM order_lines WHERE order_id = $1 ORDER BY n`, id)
 	if err != nil {
 		return nil, fmt.Errorf("read order lines: %w", err)
 	}
@@ -174,8 +182,14 @@ func lines(ctx context.Context, q db.Querier, id, cur string) ([]Line, error) {
 	out := []Line{}
 	for rows.Next() {
 		l := Line{UnitPrice: Money{Currency: cur}, LineTotal: Money{Currency: cur}}
-		if err := rows.Scan(&l.SKU, &l.Title, &l.Quantity, &l.UnitPrice.Amount, &l.LineTotal.Amount); err != nil {
+		var options string
+		if err := rows.Scan(&l.SKU, &l.Title, &l.Quantity, &l.UnitPrice.Amount, &l.LineTotal.Amount, &options); err != nil {
 			return nil, fmt.Errorf("read order lines: %w", err)
+		}
+		if options != "{}" {
+			if err := json.Unmarshal([]byte(options), &l.Options); err != nil {
+				return nil, fmt.Errorf("read order lines: options of %s: %w", l.SKU, err)
+			}
 		}
 		out = append(out, l)
 	}
