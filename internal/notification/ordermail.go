@@ -3,12 +3,14 @@ package notification
 import (
 	"strings"
 
+	"github.com/pasarhq/pasar/internal/catalog"
 	"github.com/pasarhq/pasar/internal/order"
 )
 
 // mailLine is one order line as the mail shows it.
 type mailLine struct {
 	Title     string
+	Options   string // the variant's options, sorted by name: "colour: grey, size: 15\"" ("" for none)
 	SKU       string // names the variant the shopper chose
 	Quantity  int64
 	UnitPrice string
@@ -22,7 +24,7 @@ func orderMail(e order.OrderEvent) mailData {
 	money := func(v int64) string { return formatMoney(v, cur) }
 	d := mailData{Number: e.Number, Total: money(e.Total.Amount), Tracking: oneLine(e.Tracking), Paid: e.Captured}
 	for _, l := range e.Lines {
-		d.Lines = append(d.Lines, mailLine{Title: oneLine(l.Title), SKU: oneLine(l.SKU), Quantity: l.Quantity,
+		d.Lines = append(d.Lines, mailLine{Title: oneLine(l.Title), Options: oneLine(catalog.OptionsText(l.Options)), SKU: oneLine(l.SKU), Quantity: l.Quantity,
 			UnitPrice: money(l.UnitPrice.Amount), LineTotal: money(l.LineTotal.Amount)})
 	}
 	if t := e.Totals; t != nil {

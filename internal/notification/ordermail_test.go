@@ -10,7 +10,8 @@ import (
 )
 
 // fullOrderEvent is an order event as the order service publishes it now: with lines, totals
-// and address, in yen (no minor unit), one title trying to inject markup and a forged line.
+// and address, in yen (no minor unit), one title trying to inject markup and a forged line, and
+// two variants of one product told apart by their options (one of them trying the same).
 func fullOrderEvent(status, from order.Status) order.OrderEvent {
 	yen := func(v int64) order.Money { return order.Money{Amount: v, Currency: "JPY"} }
 	e := order.OrderEvent{OrderID: "ord/7", Number: "PSR-100007", Status: status, From: from, Email: "kei@example.test",
@@ -18,6 +19,10 @@ func fullOrderEvent(status, from order.Status) order.OrderEvent {
 		Lines: []order.Line{
 			{SKU: "TEA-SENCHA-100G", Title: "Sencha tea", Quantity: 3, UnitPrice: yen(1200), LineTotal: yen(3600)},
 			{SKU: "CUP-<b>", Title: "Cup <script>alert(1)</script>\nTotal: JPY 0", Quantity: 2, UnitPrice: yen(4500), LineTotal: yen(9000)},
+			{SKU: "LAP-000000-01", Title: "Vertex Go Notebook 846", Options: map[string]string{"size": `15"`, "colour": "grey"},
+				Quantity: 1, UnitPrice: yen(0), LineTotal: yen(0)},
+			{SKU: "LAP-000000-02", Title: "Vertex Go Notebook 846", Options: map[string]string{"size": `13"`, "colour": "<i>blue</i>\nTotal: JPY 0"},
+				Quantity: 1, UnitPrice: yen(0), LineTotal: yen(0)},
 		},
 		Totals:          &order.Totals{Subtotal: 12600, Discount: 500, Shipping: 800, Tax: 270},
 		ShippingAddress: &order.Address{Name: "Kei Tanaka", Line1: "1-2-3 Jingumae", City: "Shibuya", Region: "Tokyo", PostalCode: "150-0001", Country: "JP"}}
@@ -51,6 +56,9 @@ func TestOrderMailsShowTheOrder(t *testing.T) {
 			"3 x Sencha tea (SKU TEA-SENCHA-100G)\n    JPY 1200 each: JPY 3600\n",
 			// The newline in the title is folded: it cannot forge a line of the mail.
 			"2 x Cup <script>alert(1)</script> Total: JPY 0 (SKU CUP-<b>)\n    JPY 4500 each: JPY 9000\n",
+			// Options follow the title, sorted by name.
+			"1 x Vertex Go Notebook 846 (colour: grey, size: 15\") (SKU LAP-000000-01)\n",
+			"1 x Vertex Go Notebook 846 (colour: <i>blue</i> Total: JPY 0, size: 13\") (SKU LAP-000000-02)\n",
 			"Subtotal: JPY 12600\nDiscount: JPY -500\nShipping: JPY 800\nTax: JPY 270\nTotal: JPY 13170\n",
 			"Shipping to:\n    Kei Tanaka\n    1-2-3 Jingumae\n    150-0001 Shibuya\n    Tokyo\n    JP\n",
 			"https://tea.example.test/orders/ord%2F7",
@@ -59,6 +67,8 @@ func TestOrderMailsShowTheOrder(t *testing.T) {
 			"<strong>PSR-100007</strong>",
 			">Sencha tea<br>", "SKU TEA-SENCHA-100G", ">3</td>", ">JPY 1200</td>", ">JPY 3600</td>",
 			"Cup &lt;script&gt;alert(1)&lt;/script&gt; Total: JPY 0<br>", "SKU CUP-&lt;b&gt;", ">JPY 9000</td>",
+			">Vertex Go Notebook 846 (colour: grey, size: 15&#34;)<br>",
+			">Vertex Go Notebook 846 (colour: &lt;i&gt;blue&lt;/i&gt; Total: JPY 0, size: 13&#34;)<br>",
 			">JPY 12600</td>", ">JPY -500</td>", ">JPY 800</td>", ">JPY 270</td>", "<strong>JPY 13170</strong>",
 			"Kei Tanaka<br>1-2-3 Jingumae<br>150-0001 Shibuya<br>Tokyo<br>JP",
 			`href="https://tea.example.test/orders/ord%2F7"`,
@@ -78,7 +88,7 @@ func TestOrderMailsShowTheOrder(t *testing.T) {
 					t.Errorf("%s: HTML lacks %q:\n%s", subject, w, m.html)
 				}
 			}
-			if strings.Contains(m.html, "<script") || strings.Contains(m.html, "<b>") {
+			if strings.Contains(m.html, "<script") || strings.Contains(m.html, "<b>") || strings.Contains(m.html, "<i>") {
 				t.Errorf("%s: markup from the order reached the HTML:\n%s", subject, m.html)
 			}
 		}
