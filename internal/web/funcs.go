@@ -2,7 +2,6 @@ package web
 
 import (
 	"html/template"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -25,14 +24,7 @@ func (s *Storefront) funcs() template.FuncMap {
 			}
 			return p.Images[0]
 		},
-		"options": func(o map[string]string) string {
-			parts := make([]string, 0, len(o))
-			for k, v := range o {
-				parts = append(parts, k+": "+v)
-			}
-			slices.Sort(parts)
-			return strings.Join(parts, ", ")
-		},
+		"options": catalog.OptionsText,
 	}
 }
 

@@ -2,12 +2,16 @@ package web_test
 
 import (
 	"compress/gzip"
+	"encoding/json"
+	"html"
 	"io"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/pasarhq/pasar/internal/catalog"
 )
 
 // TestPagesAsGuest holds every page a guest can open to its status, key content and caching.
@@ -330,5 +334,66 @@ func TestSearchNoteOnlyForTypos(t *testing.T) {
 	typo := typoOf(t, title) // the title's longest word with a letter dropped
 	if p := s.get("/search?q=" + typo); p.Status != 200 || !strings.Contains(p.Body, "No exact matches") {
 		t.Errorf("search %q: %d, lacks the typo note: %s", typo, p.Status, excerpt(p.Body))
+	}
+}
+
+// TestVariantOptionsShown buys two variants of one product: the cart, the checkout summary and
+// the order page tell them apart by their options, sorted by name.
+func TestVariantOptionsShown(t *testing.T) {
+	t.Parallel()
+	resp, err := http.Get(shopURL + "/api/v1/products?limit=100")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var list struct {
+		Items []catalog.Product `json:"items"`
+	}
+	err = json.NewDecoder(resp.Body).Decode(&list)
+	resp.Body.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var p catalog.Product
+	for _, it := range list.Items {
+		if len(it.Variants) >= 2 && len(it.Variants[0].Options) > 0 && len(it.Variants[1].Options) > 0 {
+			p = it
+			break
+		}
+	}
+	if p.ID == "" {
+		t.Fatal("the demo shop has no product with two variants that have options")
+	}
+	s := newShopper(t)
+	var want []string
+	for _, v := range p.Variants[:2] {
+		if r := s.post("/cart/items", url.Values{"slug": {p.Slug}, "sku": {v.SKU}, "quantity": {"1"}}); r.Status != http.StatusSeeOther {
+			t.Fatalf("add %s: %d %s", v.SKU, r.Status, excerpt(r.Body))
+		}
+		want = append(want, html.EscapeString(p.Title+" ("+catalog.OptionsText(v.Options)+")"))
+	}
+	if want[0] == want[1] {
+		t.Fatalf("variants alike: %q", want[0])
+	}
+	for _, path := range []string{"/cart", "/checkout"} {
+		pg := s.get(path)
+		for _, w := range want {
+			if !strings.Contains(pg.Body, w) {
+				t.Errorf("%s lacks %q: %s", path, w, excerpt(pg.Body))
+			}
+		}
+	}
+	co := s.get("/checkout")
+	key := regexp.MustCompile(`name="key" value="([0-9a-f]+)"`).FindStringSubmatch(co.Body)[1]
+	r := s.post("/checkout", url.Values{"key": {key}, "email": {"variants@example.com"}, "shipping_address.name": {"Ada Lovelace"},
+		"shipping_address.line1": {"12 St James's Square"}, "shipping_address.city": {"London"}, "shipping_address.postal_code": {"SW1Y 4JH"},
+		"shipping_address.country": {"GB"}, "shipping_method": {"standard"}, "payment.card_number": {"4242424242424242"}})
+	if r.Status != http.StatusSeeOther || !strings.HasPrefix(r.Header.Get("Location"), "/orders/") {
+		t.Fatalf("checkout: %d %s", r.Status, excerpt(r.Body))
+	}
+	o := s.get(r.Header.Get("Location"))
+	for _, w := range want {
+		if !strings.Contains(o.Body, w) {
+			t.Errorf("order page lacks %q: %s", w, excerpt(o.Body))
+		}
 	}
 }

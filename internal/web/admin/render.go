@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pasarhq/pasar/internal/catalog"
 	"github.com/pasarhq/pasar/internal/identity"
 	"github.com/pasarhq/pasar/internal/platform/apperr"
 	"github.com/pasarhq/pasar/internal/platform/auth"
@@ -196,6 +197,8 @@ var notices = map[string]string{
 
 var funcs = template.FuncMap{
 	"money": formatMoney,
+	// options shows an order line's variant options, as the storefront and the mails do.
+	"options": catalog.OptionsText,
 	"when": func(t time.Time) string {
 		if t.IsZero() {
 			return ""
