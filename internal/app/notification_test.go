@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pasarhq/pasar/internal/catalog"
 	"github.com/pasarhq/pasar/internal/notification"
 	"github.com/pasarhq/pasar/internal/platform/auth"
 	"github.com/pasarhq/pasar/internal/platform/config"
@@ -127,7 +128,8 @@ func TestCheckoutMailsAndWebhooks(t *testing.T) {
 		Items []struct {
 			Title    string `json:"title"`
 			Variants []struct {
-				SKU string `json:"sku"`
+				SKU     string            `json:"sku"`
+				Options map[string]string `json:"options"`
 			} `json:"variants"`
 		} `json:"items"`
 	}
@@ -189,7 +191,11 @@ func TestCheckoutMailsAndWebhooks(t *testing.T) {
 			if err != nil {
 				t.Fatalf("confirmation: %v\n%s", err, conf.Raw)
 			}
-			for _, w := range []string{"2 x " + page.Items[0].Title + " (SKU " + sku + ")", "Subtotal: USD ", "Shipping to:\n    Ann\n    1 Main St\n    12345 Springfield\n    US\n",
+			line := "2 x " + page.Items[0].Title
+			if o := page.Items[0].Variants[0].Options; len(o) > 0 {
+				line += " (" + catalog.OptionsText(o) + ")"
+			}
+			for _, w := range []string{line + " (SKU " + sku + ")", "Subtotal: USD ", "Shipping to:\n    Ann\n    1 Main St\n    12345 Springfield\n    US\n",
 				"https://shop.example.test/orders/" + o.ID} {
 				if !strings.Contains(text, w) {
 					t.Errorf("confirmation lacks %q:\n%s", w, text)
