@@ -106,8 +106,9 @@ func cartPricing(cfg config.Config) (pricing.Calculator, error) {
 		StoreCountry: cfg.StoreCountry}, nil
 }
 
-// fillCartIndex copies the catalog into an empty cart index: events older than the stream's
-// retention would never reach it otherwise. With the catalog in this process it reads the
+// fillCartIndex copies the catalog into an empty cart index, or one with rows from before
+// variant options were recorded: events older than the stream's retention would never reach it
+// otherwise. With the catalog in this process it reads the
 // catalog's store directly, as `pasar search reindex` does; with the catalog elsewhere it scans
 // through the catalog's client, in the background and again until the catalog answers, so the
 // processes of a split shop may start in any order.
