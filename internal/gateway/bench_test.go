@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/pasarhq/pasar/internal/platform/cputime"
 )
 
 // BenchmarkProxy measures a product-sized read through the gateway (edge chain with the WAF off,
@@ -37,7 +39,7 @@ func BenchmarkProxy(b *testing.B) {
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			b.ReportAllocs()
-			cpu := processCPU()
+			cpu := cputime.Process()
 			defer func() { reportCPU(b, cpu) }()
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {
@@ -57,7 +59,7 @@ func BenchmarkProxy(b *testing.B) {
 // goroutine: client, gateway and upstream alike). On a shared machine it moves much less than
 // ns/op, which counts the time spent waiting for a core.
 func reportCPU(b *testing.B, start time.Duration) {
-	if used := processCPU() - start; start > 0 && b.N > 0 {
+	if used := cputime.Process() - start; start > 0 && b.N > 0 {
 		b.ReportMetric(float64(used.Nanoseconds())/float64(b.N), "cpu-ns/op")
 	}
 }

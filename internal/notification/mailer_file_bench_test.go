@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/pasarhq/pasar/internal/platform/cputime"
 )
 
 // BenchmarkFileMailerSend is the cost of writing one order confirmation sized mail (about 4 KB
@@ -24,7 +26,7 @@ func BenchmarkFileMailerSend(b *testing.B) {
 		Date: time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)}
 	ctx := context.Background()
 	b.ReportAllocs()
-	start := processCPU()
+	start := cputime.Process()
 	i := 0
 	for b.Loop() {
 		i++
@@ -33,5 +35,5 @@ func BenchmarkFileMailerSend(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	b.ReportMetric(float64(processCPU()-start)/float64(i), "cpu-ns/op")
+	b.ReportMetric(float64(cputime.Process()-start)/float64(i), "cpu-ns/op")
 }

@@ -28,21 +28,7 @@ func BenchmarkRelay(b *testing.B) {
 			bus := connectBus(b, e.ClientURL())
 			o := NewOutbox(d, bus, "bench", testLog())
 			ctx := context.Background()
-			payload := map[string]any{"sku": "SKU-000123", "qty": 3, "warehouse": "main"}
-			const perTx = 500
-			for done := 0; done < b.N; done += perTx {
-				err := d.InTx(ctx, func(tx *db.Tx) error {
-					for range min(perTx, b.N-done) {
-						if _, err := o.Add(ctx, tx, "stock.changed", 1, payload); err != nil {
-							return err
-						}
-					}
-					return nil
-				})
-				if err != nil {
-					b.Fatal(err)
-				}
-			}
+			fillOutbox(b, d, o, "stock.changed", map[string]any{"sku": "SKU-000123", "qty": 3, "warehouse": "main"})
 
 			b.ResetTimer()
 			start := time.Now()
@@ -116,21 +102,7 @@ func BenchmarkConsume(b *testing.B) {
 				bus := connectBus(b, e.ClientURL())
 				o := NewOutbox(d, bus, "bench", testLog())
 				ctx := context.Background()
-				payload := map[string]any{"order_id": "ord_000123", "total": 4200, "email": "a@example.com"}
-				const perTx = 500
-				for done := 0; done < b.N; done += perTx {
-					err := d.InTx(ctx, func(tx *db.Tx) error {
-						for range min(perTx, b.N-done) {
-							if _, err := o.Add(ctx, tx, "order.placed", 1, payload); err != nil {
-								return err
-							}
-						}
-						return nil
-					})
-					if err != nil {
-						b.Fatal(err)
-					}
-				}
+				fillOutbox(b, d, o, "order.placed", map[string]any{"order_id": "ord_000123", "total": 4200, "email": "a@example.com"})
 				if err := o.Flush(ctx); err != nil {
 					b.Fatal(err)
 				}
@@ -177,6 +149,26 @@ func BenchmarkConsume(b *testing.B) {
 				b.ReportMetric(float64(b.N)/elapsed.Seconds(), "events/s")
 				b.ReportMetric(float64(len(txs))/float64(b.N), "tx/event")
 			})
+		}
+	}
+}
+
+// fillOutbox commits b.N events of type typ with payload to o's outbox, 500 a transaction.
+func fillOutbox(b *testing.B, d *db.DB, o *Outbox, typ string, payload any) {
+	b.Helper()
+	ctx := context.Background()
+	const perTx = 500
+	for done := 0; done < b.N; done += perTx {
+		err := d.InTx(ctx, func(tx *db.Tx) error {
+			for range min(perTx, b.N-done) {
+				if _, err := o.Add(ctx, tx, typ, 1, payload); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
 		}
 	}
 }
