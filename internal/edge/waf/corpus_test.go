@@ -332,6 +332,16 @@ var addresses = []string{
 	"Flat 5/7; 12 O'Neill's Court",
 	"Plot #7; Near St. Mary's Church",
 	"Unit #3 - 45 Smith St",
+	// A word after ";" that is also a Unix or PowerShell command (10008-10011).
+	"Bldg 2; Rm 301",
+	"Bldg 2; RM 301; Desk 4",
+	"Floor 3; Rm. 3B",
+	"Apt 2; Del Mar",
+	"Unit 4; Cd 7",
+	"Hall B; Dir. office 2",
+	"Block 5; Ls 2",
+	"12 Main St; Ren 3",
+	"Casa 3; Gal 4",
 }
 
 // TestShippingAddressesPass sends every address as each street line of a checkout, through the

