@@ -143,31 +143,19 @@ func (d *DB) together(batch []*member) error {
 			d.writeStmts.get(context.Background(), q)
 		}
 	}()
-	ctx := context.Background()
+	outer := &Tx{Tx: sqlTx, db: d, grouped: true}
 	for _, m := range batch {
 		if err := m.ctx.Err(); err != nil {
 			m.err = err
 			continue
 		}
-		if _, err := sqlTx.ExecContext(ctx, `SAVEPOINT grp`); err != nil {
+		// As a transaction of its own would be, a member cancelled meanwhile is not committed.
+		inner, fnErr, panicked, spErr := outer.savepoint(context.Background(), m.fn, m.ctx.Err)
+		m.tx, m.err, m.panic = inner, fnErr, panicked
+		prepare = append(prepare, inner.toPrepare...)
+		if spErr != nil {
 			_ = sqlTx.Rollback()
-			return fmt.Errorf("savepoint: %w", err)
-		}
-		m.tx = &Tx{Tx: sqlTx, db: d, grouped: true}
-		m.err, m.panic = run(m.fn, m.tx)
-		prepare = append(prepare, m.tx.toPrepare...)
-		if m.err == nil && m.panic == nil {
-			m.err = m.ctx.Err() // as a transaction of its own would be, it is not committed once cancelled
-		}
-		if m.err != nil || m.panic != nil {
-			if _, err := sqlTx.ExecContext(ctx, `ROLLBACK TO grp`); err != nil {
-				_ = sqlTx.Rollback()
-				return fmt.Errorf("rollback to savepoint: %w", err)
-			}
-		}
-		if _, err := sqlTx.ExecContext(ctx, `RELEASE grp`); err != nil {
-			_ = sqlTx.Rollback()
-			return fmt.Errorf("release savepoint: %w", err)
+			return spErr
 		}
 		m.ok = m.err == nil && m.panic == nil
 	}

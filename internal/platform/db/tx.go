@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"database/sql"
@@ -112,42 +113,52 @@ func (tx *Tx) AfterCommit(f func()) { tx.after = append(tx.after, f) }
 // after the rollback. If the savepoint statements themselves fail, tx is in an unknown state:
 // Savepoint then returns an error that says so (not wrapping fn's) and tx must be rolled back.
 func (tx *Tx) Savepoint(ctx context.Context, fn func(*Tx) error) error {
-	// The savepoint statements outlive a cancelled ctx: an interrupted ROLLBACK TO would leave
-	// fn's writes in tx.
-	sctx := context.WithoutCancel(ctx)
-	inner := &Tx{Tx: tx.Tx, db: tx.db, grouped: tx.grouped, depth: tx.depth + 1}
-	name := fmt.Sprintf("pasar_sp%d", inner.depth)
-	if _, err := tx.Tx.ExecContext(sctx, "SAVEPOINT "+name); err != nil {
-		return fmt.Errorf("savepoint: %w", err)
-	}
-	// Statements to prepare are kept whatever the outcome: preparing is no write.
-	defer func() { tx.toPrepare = append(tx.toPrepare, inner.toPrepare...) }()
 	hooks := len(tx.after)
-	fnErr, panicked := run(fn, inner)
+	inner, fnErr, panicked, spErr := tx.savepoint(ctx, fn, nil)
+	// Statements to prepare are kept whatever the outcome: preparing is no write.
+	tx.toPrepare = append(tx.toPrepare, inner.toPrepare...)
 	if fnErr != nil || panicked != nil {
 		// Also drop hooks fn registered on tx itself by mistake: none may run for rolled-back writes.
 		tx.after = tx.after[:hooks]
-		if _, err := tx.Tx.ExecContext(sctx, "ROLLBACK TO SAVEPOINT "+name); err != nil {
-			if panicked != nil {
-				panic(panicked)
-			}
-			return fmt.Errorf("rollback to savepoint after %v: %w", fnErr, err)
-		}
-	}
-	if _, err := tx.Tx.ExecContext(sctx, "RELEASE SAVEPOINT "+name); err != nil {
-		if panicked != nil {
-			panic(panicked)
-		}
-		return fmt.Errorf("release savepoint: %w", err)
 	}
 	if panicked != nil {
 		panic(panicked)
+	}
+	if spErr != nil {
+		return spErr
 	}
 	if fnErr != nil {
 		return fnErr
 	}
 	tx.after = append(tx.after, inner.after...)
 	return nil
+}
+
+// savepoint runs fn in a savepoint of tx, on a Tx of its own (inner, returned with its hooks and
+// statements to prepare), and rolls fn's writes back when fn fails or panics, or when check (if
+// not nil) turns fn's nil error into one. spErr is a failure of the savepoint statements
+// themselves, after which tx must be rolled back. The statements outlive a cancelled ctx: an
+// interrupted ROLLBACK TO would leave fn's writes in tx.
+func (tx *Tx) savepoint(ctx context.Context, fn func(*Tx) error, check func() error) (inner *Tx, fnErr error, panicked any, spErr error) {
+	sctx := context.WithoutCancel(ctx)
+	inner = &Tx{Tx: tx.Tx, db: tx.db, grouped: tx.grouped, depth: tx.depth + 1}
+	name := "pasar_sp" + strconv.Itoa(inner.depth)
+	if _, err := tx.Tx.ExecContext(sctx, "SAVEPOINT "+name); err != nil {
+		return inner, nil, nil, fmt.Errorf("savepoint: %w", err)
+	}
+	fnErr, panicked = run(fn, inner)
+	if fnErr == nil && panicked == nil && check != nil {
+		fnErr = check()
+	}
+	if fnErr != nil || panicked != nil {
+		if _, err := tx.Tx.ExecContext(sctx, "ROLLBACK TO SAVEPOINT "+name); err != nil {
+			return inner, fnErr, panicked, fmt.Errorf("rollback to savepoint after %v: %w", fnErr, err)
+		}
+	}
+	if _, err := tx.Tx.ExecContext(sctx, "RELEASE SAVEPOINT "+name); err != nil {
+		return inner, fnErr, panicked, fmt.Errorf("release savepoint: %w", err)
+	}
+	return inner, fnErr, panicked, nil
 }
 
 // maxAttempts bounds retries of transactions that PostgreSQL aborted for serialization failures
