@@ -99,13 +99,7 @@ func (c *Core) authorizeIntent(ctx context.Context, in Intent, card Card, captur
 	if err != nil || !won {
 		// Not recorded (a store failure, or a racing Authorize won): drop the hold (or return the
 		// capture) so the shopper is not charged for it.
-		undo := func() error { return p.Void(ctx, a.Ref, stepID+"-void") }
-		if status == Captured {
-			undo = func() error { return p.Refund(ctx, a.Ref, in.Amount, in.Currency, stepID+"-refund") }
-		}
-		if verr := undo(); verr != nil {
-			c.log.Error("payment: unrecorded authorization not voided", "intent", id, "ref", a.Ref, "error", verr)
-		}
+		c.undoHold(ctx, p, Intent{ID: id, Status: status, ProviderRef: a.Ref, Amount: in.Amount, Currency: in.Currency}, stepID)
 		if err != nil {
 			return Intent{}, err
 		}
