@@ -78,16 +78,8 @@ func insert(ctx context.Context, tx *db.Tx, o *Order, key, hash, actor string) e
 
 // insertLines stores an order's lines in one statement.
 func insertLines(ctx context.Context, tx *db.Tx, id string, lines []Line) error {
-	if len(lines) == 0 {
-		return nil
-	}
-	var q strings.Builder
-	q.WriteString(`INSERT INTO order_lines (order_id, n, sku, title, quantity, unit_price, line_total, options) VALUES `)
-	args := make([]any, 0, 8*len(lines))
+	rows := make([][]any, len(lines))
 	for i, l := range lines {
-		if i > 0 {
-			q.WriteString(", ")
-		}
 		options := "{}"
 		if len(l.Options) > 0 {
 			b, err := json.Marshal(l.Options)
@@ -96,11 +88,9 @@ func insertLines(ctx context.Context, tx *db.Tx, id string, lines []Line) error 
 			}
 			options = string(b)
 		}
-		b := len(args)
-		fmt.Fprintf(&q, "($%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d)", b+1, b+2, b+3, b+4, b+5, b+6, b+7, b+8)
-		args = append(args, id, i, l.SKU, l.Title, l.Quantity, l.UnitPrice.Amount, l.LineTotal.Amount, options)
+		rows[i] = []any{id, i, l.SKU, l.Title, l.Quantity, l.UnitPrice.Amount, l.LineTotal.Amount, options}
 	}
-	if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
+	if err := insertRows(ctx, tx, `INSERT INTO order_lines (order_id, n, sku, title, quantity, unit_price, line_total, options)`, rows); err != nil {
 		return fmt.Errorf("insert order lines: %w", err)
 	}
 	return nil
@@ -111,21 +101,42 @@ func insertLines(ctx context.Context, tx *db.Tx, id string, lines []Line) error 
 // from n (the count of entries plus one) are free; a stale count fails the primary key and
 // rolls back.
 func record(ctx context.Context, tx *db.Tx, id string, n int, changes ...Change) error {
-	var q strings.Builder
-	q.WriteString(`INSERT INTO order_history (order_id, n, from_status, to_status, actor, note, at) VALUES `)
-	args := make([]any, 0, 7*len(changes))
+	rows := make([][]any, len(changes))
 	for i, c := range changes {
-		if i > 0 {
-			q.WriteString(", ")
-		}
-		b := len(args)
-		fmt.Fprintf(&q, "($%d, $%d, $%d, $%d, $%d, $%d, $%d)", b+1, b+2, b+3, b+4, b+5, b+6, b+7)
-		args = append(args, id, n+i, c.From, c.To, c.Actor, c.Note, ms(c.At))
+		rows[i] = []any{id, n + i, c.From, c.To, c.Actor, c.Note, ms(c.At)}
 	}
-	if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
+	if err := insertRows(ctx, tx, `INSERT INTO order_history (order_id, n, from_status, to_status, actor, note, at)`, rows); err != nil {
 		return fmt.Errorf("record order change: %w", err)
 	}
 	return nil
+}
+
+// insertRows runs insert (an INSERT INTO with its column list) with a VALUES row of
+// placeholders per row of rows, all in one statement.
+func insertRows(ctx context.Context, tx *db.Tx, insert string, rows [][]any) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	var q strings.Builder
+	q.WriteString(insert)
+	q.WriteString(" VALUES ")
+	args := make([]any, 0, len(rows)*len(rows[0]))
+	for i, row := range rows {
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		q.WriteByte('(')
+		for j, v := range row {
+			if j > 0 {
+				q.WriteString(", ")
+			}
+			args = append(args, v)
+			q.WriteString("$" + strconv.Itoa(len(args)))
+		}
+		q.WriteByte(')')
+	}
+	_, err := tx.ExecContext(ctx, q.String(), args...)
+	return err
 }
 
 // keyed returns the order id and request hash stored for an idempotency key ("" when none).
