@@ -133,12 +133,27 @@ func TestReplicaGoneUnderLoad(t *testing.T) {
 			}
 		}()
 	}
+	stopped := false
+	defer func() {
+		if !stopped {
+			close(stop)
+			wg.Wait()
+		}
+	}()
 	time.Sleep(100 * time.Millisecond)
 	a.CloseClientConnections()
 	a.Listener.Close() // refuses new connections from here on
-	time.Sleep(300 * time.Millisecond)
+	// Reads go on until the gateway has taken replica a out and some more have been served
+	// after that; a fixed pause was too short on a busy machine, where neither the failing
+	// requests nor the 50 ms readiness check had come round yet.
+	waitFor(t, func() bool { return len(tg.g.Status()[0].Down) == 1 })
+	mu.Lock()
+	after := total
+	mu.Unlock()
+	waitFor(t, func() bool { mu.Lock(); defer mu.Unlock(); return total >= after+20 })
 	close(stop)
 	wg.Wait()
+	stopped = true
 	if failures != 0 {
 		t.Fatalf("%d of %d reads failed after a replica went away", failures, total)
 	}
