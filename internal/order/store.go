@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/pasarhq/pasar/internal/platform/db"
@@ -90,7 +89,7 @@ func insertLines(ctx context.Context, tx *db.Tx, id string, lines []Line) error 
 		}
 		rows[i] = []any{id, i, l.SKU, l.Title, l.Quantity, l.UnitPrice.Amount, l.LineTotal.Amount, options}
 	}
-	if err := insertRows(ctx, tx, `INSERT INTO order_lines (order_id, n, sku, title, quantity, unit_price, line_total, options)`, rows); err != nil {
+	if err := db.InsertRows(ctx, tx, `INSERT INTO order_lines (order_id, n, sku, title, quantity, unit_price, line_total, options)`, rows); err != nil {
 		return fmt.Errorf("insert order lines: %w", err)
 	}
 	return nil
@@ -105,38 +104,10 @@ func record(ctx context.Context, tx *db.Tx, id string, n int, changes ...Change)
 	for i, c := range changes {
 		rows[i] = []any{id, n + i, c.From, c.To, c.Actor, c.Note, ms(c.At)}
 	}
-	if err := insertRows(ctx, tx, `INSERT INTO order_history (order_id, n, from_status, to_status, actor, note, at)`, rows); err != nil {
+	if err := db.InsertRows(ctx, tx, `INSERT INTO order_history (order_id, n, from_status, to_status, actor, note, at)`, rows); err != nil {
 		return fmt.Errorf("record order change: %w", err)
 	}
 	return nil
-}
-
-// insertRows runs insert (an INSERT INTO with its column list) with a VALUES row of
-// placeholders per row of rows, all in one statement.
-func insertRows(ctx context.Context, tx *db.Tx, insert string, rows [][]any) error {
-	if len(rows) == 0 {
-		return nil
-	}
-	var q strings.Builder
-	q.WriteString(insert)
-	q.WriteString(" VALUES ")
-	args := make([]any, 0, len(rows)*len(rows[0]))
-	for i, row := range rows {
-		if i > 0 {
-			q.WriteString(", ")
-		}
-		q.WriteByte('(')
-		for j, v := range row {
-			if j > 0 {
-				q.WriteString(", ")
-			}
-			args = append(args, v)
-			q.WriteString("$" + strconv.Itoa(len(args)))
-		}
-		q.WriteByte(')')
-	}
-	_, err := tx.ExecContext(ctx, q.String(), args...)
-	return err
 }
 
 // keyed returns the order id and request hash stored for an idempotency key ("" when none).

@@ -112,22 +112,31 @@ func newStepID() (string, error) {
 	return id.String(), nil
 }
 
-// record writes step s of intent id in tx.
-func (c *Core) record(ctx context.Context, tx *db.Tx, id string, s stepRecord) error {
+// stepColumns starts the statement that writes steps; stepRow gives a row of its values.
+const stepColumns = `INSERT INTO payment_steps (id, intent_id, kind, amount, succeeded, code, reason, actor, at)`
+
+// stepRow returns the values of step s of intent id, in stepColumns' order.
+func (c *Core) stepRow(ctx context.Context, id string, s stepRecord) ([]any, error) {
 	if s.id == "" {
 		var err error
 		if s.id, err = newStepID(); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	ok := 0
 	if s.ok {
 		ok = 1
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO payment_steps (id, intent_id, kind, amount, succeeded, code, reason, actor, at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-		s.id, id, s.kind, s.amount, ok, s.code, s.reason, auth.FromContext(ctx).Subject, c.now().UnixMilli())
+	return []any{s.id, id, s.kind, s.amount, ok, s.code, s.reason, auth.FromContext(ctx).Subject, c.now().UnixMilli()}, nil
+}
+
+// record writes step s of intent id in tx.
+func (c *Core) record(ctx context.Context, tx *db.Tx, id string, s stepRecord) error {
+	row, err := c.stepRow(ctx, id, s)
 	if err != nil {
+		return err
+	}
+	if err := db.InsertRows(ctx, tx, stepColumns, [][]any{row}); err != nil {
 		return fmt.Errorf("record %s of %s: %w", s.kind, id, err)
 	}
 	return nil

@@ -73,17 +73,8 @@ func (c *Core) Pay(ctx context.Context, r IntentRequest, card Card, capture bool
 		in.Status, in.Captured = Captured, in.Amount
 	}
 	err = c.d.InTx(ctx, func(tx *db.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO payment_intents (id, order_id, provider, amount, currency, status,
-			captured, provider_ref, card_brand, card_last4, last_error, idempotency_key, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)`,
-			in.ID, in.OrderID, in.Provider, in.Amount, in.Currency, in.Status, in.Captured, in.ProviderRef,
-			in.CardBrand, in.CardLast4, in.LastError, keyArg(r.IdempotencyKey), in.CreatedAt.UnixMilli()); err != nil {
+		if err := c.insertPaid(ctx, tx, in, r.IdempotencyKey, steps); err != nil {
 			return fmt.Errorf("pay for %s: %w", in.OrderID, err)
-		}
-		for _, s := range steps {
-			if err := c.record(ctx, tx, in.ID, s); err != nil {
-				return err
-			}
 		}
 		return c.publish(ctx, tx, event, published, in.Amount, code)
 	})
@@ -145,4 +136,32 @@ func (c *Core) undoHold(ctx context.Context, p Provider, in Intent, stepID strin
 	if err != nil {
 		c.log.Error("payment: unrecorded authorization not voided", "intent", in.ID, "ref", in.ProviderRef, "error", err)
 	}
+}
+
+// insertPaid writes intent in (under idempotency key) with its steps: two statements on SQLite,
+// the steps' rows in one; one on PostgreSQL, whose WITH can insert the intent too (the steps'
+// foreign key is checked at the statement's end, when the intent is there).
+func (c *Core) insertPaid(ctx context.Context, tx *db.Tx, in Intent, key string, steps []stepRecord) error {
+	const intent = `INSERT INTO payment_intents (id, order_id, provider, amount, currency, status,
+		captured, provider_ref, card_brand, card_last4, last_error, idempotency_key, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)`
+	args := []any{in.ID, in.OrderID, in.Provider, in.Amount, in.Currency, in.Status, in.Captured, in.ProviderRef,
+		in.CardBrand, in.CardLast4, in.LastError, keyArg(key), in.CreatedAt.UnixMilli()}
+	rows := make([][]any, len(steps))
+	for i, s := range steps {
+		row, err := c.stepRow(ctx, in.ID, s)
+		if err != nil {
+			return err
+		}
+		rows[i] = row
+	}
+	if tx.Engine() == db.Postgres {
+		values, args := db.Values(rows, args)
+		_, err := tx.ExecContext(ctx, `WITH intent AS (`+intent+`) `+stepColumns+` `+values, args...)
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, intent, args...); err != nil {
+		return err
+	}
+	return db.InsertRows(ctx, tx, stepColumns, rows)
 }
