@@ -10,6 +10,7 @@ import (
 	"mime/quotedprintable"
 	"net/mail"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -29,26 +30,56 @@ type Mailer interface {
 	Send(ctx context.Context, m Message) error
 }
 
-// newMessageID returns a Message-ID under the From address's domain.
-func newMessageID(from string) string {
+// newMessageID returns a Message-ID under domain.
+func newMessageID(domain string) string {
 	var b [12]byte
 	rand.Read(b[:])
-	domain := "localhost"
+	return "<" + hex.EncodeToString(b[:]) + "@" + domain + ">"
+}
+
+// messageIDDomain returns the domain of the From address from, for Message-IDs.
+func messageIDDomain(from string) string {
 	if a, err := mail.ParseAddress(from); err == nil {
 		if _, d, ok := strings.Cut(a.Address, "@"); ok && d != "" {
-			domain = d
+			return d
 		}
 	}
-	return "<" + hex.EncodeToString(b[:]) + "@" + domain + ">"
+	return "localhost"
+}
+
+// fromCache keeps the From address a mailer parsed last: a shop sends all its mail from one, so
+// parsing it once spares every mail after the first the work.
+type fromCache struct {
+	last atomic.Pointer[parsedFrom]
+}
+
+type parsedFrom struct {
+	raw  string
+	addr *mail.Address // shared by every mail from raw: read, never changed
+	err  error
+}
+
+// parse returns what mail.ParseAddress(from) returns.
+func (c *fromCache) parse(from string) (*mail.Address, error) {
+	if p := c.last.Load(); p != nil && p.raw == from {
+		return p.addr, p.err
+	}
+	addr, err := mail.ParseAddress(from)
+	c.last.Store(&parsedFrom{raw: from, addr: addr, err: err})
+	return addr, err
 }
 
 // Bytes renders m as an RFC 5322 message: multipart/alternative with the text part first, so a
 // client that shows HTML picks the last. Both parts are quoted-printable UTF-8, and the subject
 // is RFC 2047 encoded when it is not plain ASCII.
 func (m Message) Bytes() ([]byte, error) {
-	from, err := mail.ParseAddress(m.From)
-	if err != nil {
-		return nil, fmt.Errorf("from address %q: %w", m.From, err)
+	return m.render(mail.ParseAddress(m.From))
+}
+
+// render is Bytes with m.From already parsed (from, or the error parsing it gave).
+func (m Message) render(from *mail.Address, fromErr error) ([]byte, error) {
+	if fromErr != nil {
+		return nil, fmt.Errorf("from address %q: %w", m.From, fromErr)
 	}
 	to, err := mail.ParseAddress(m.To)
 	if err != nil {

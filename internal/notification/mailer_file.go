@@ -31,6 +31,8 @@ type FileMailer struct {
 	mu   sync.Mutex
 	file *os.File // the day file of the last mail, opened O_APPEND
 	day  string   // its day, "2006-01-02"
+
+	from fromCache
 }
 
 // mboxSuffix names the day files; legacyMailSuffix the one file per mail of earlier versions,
@@ -42,7 +44,8 @@ const (
 
 // Send appends m to the file of its Date's UTC day, in one write.
 func (f *FileMailer) Send(_ context.Context, m Message) error {
-	raw, err := m.Bytes()
+	from, err := f.from.parse(m.From)
+	raw, err := m.render(from, err)
 	if err != nil {
 		return err
 	}
@@ -51,8 +54,8 @@ func (f *FileMailer) Send(_ context.Context, m Message) error {
 		date = time.Now()
 	}
 	sender := "MAILER-DAEMON" // the separator line's convention for an unknown sender
-	if a, err := mail.ParseAddress(m.From); err == nil && a.Address != "" && !strings.ContainsAny(a.Address, " \t") {
-		sender = a.Address
+	if from.Address != "" && !strings.ContainsAny(from.Address, " \t") {
+		sender = from.Address
 	}
 	entry := mboxEntry(sender, date, raw)
 	day := date.UTC().Format(time.DateOnly)

@@ -191,3 +191,32 @@ func TestReadMailLogIgnoresIncomplete(t *testing.T) {
 		})
 	}
 }
+
+// The From address is parsed once while it stays the same, and again when it changes: each
+// mail's separator and From header are its own, and a From that does not parse is refused.
+func TestFileMailerFromChanges(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	f := &FileMailer{Dir: dir}
+	defer f.Close()
+	date := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+	for i, from := range []string{"Corner Shop <shop@example.test>", "Corner Shop <shop@example.test>", "other@example.test", "not an address"} {
+		err := f.Send(context.Background(), Message{From: from, To: "ann@example.test", Subject: fmt.Sprint(i),
+			Text: "t", HTML: "h", MessageID: fmt.Sprintf("<%d@example.test>", i), Date: date})
+		if (err != nil) != (i == 3) {
+			t.Fatalf("send from %q: %v", from, err)
+		}
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "2026-11-26.mbox"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Count(b, []byte("From shop@example.test ")) != 2 || !bytes.Contains(b, []byte("\nFrom other@example.test ")) {
+		t.Fatalf("separators:\n%s", b)
+	}
+	mails := mailLog(t, dir)
+	if len(mails) != 3 || mails[0].Header.Get("From") != `"Corner Shop" <shop@example.test>` ||
+		mails[1].Header.Get("From") != mails[0].Header.Get("From") || mails[2].Header.Get("From") != "<other@example.test>" {
+		t.Fatalf("%d mails: %v", len(mails), mails)
+	}
+}

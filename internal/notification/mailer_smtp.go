@@ -24,6 +24,7 @@ type SMTPMailer struct {
 	auth     smtp.Auth
 	tls      *tls.Config
 	timeout  time.Duration
+	from     fromCache
 }
 
 // NewSMTPMailer returns a mailer for rawURL (smtp://user:pass@host:587 or smtps://host:465).
@@ -65,12 +66,12 @@ func NewSMTPMailer(rawURL string, tlsConfig *tls.Config) (*SMTPMailer, error) {
 
 // Send delivers m to its recipient through the server.
 func (s *SMTPMailer) Send(ctx context.Context, m Message) error {
-	raw, err := m.Bytes()
+	from, err := s.from.parse(m.From)
+	raw, err := m.render(from, err)
 	if err != nil {
 		return err
 	}
-	from, _ := mail.ParseAddress(m.From) // Bytes checked both
-	to, _ := mail.ParseAddress(m.To)
+	to, _ := mail.ParseAddress(m.To) // render checked it
 	deadline := time.Now().Add(s.timeout)
 	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
 		deadline = d

@@ -84,7 +84,7 @@ func (s *Service) mail(ctx context.Context, tx *db.Tx, key, kind, to string, d m
 		return fmt.Errorf("render %s mail: %w", kind, err)
 	}
 	m := Message{From: s.o.From, To: to, Subject: subject, Text: text, HTML: html,
-		MessageID: newMessageID(s.o.From), Date: s.o.Now()}
+		MessageID: newMessageID(s.idDomain), Date: s.o.Now()}
 	res, err := tx.ExecContext(ctx, `INSERT INTO notification_mails (mail_key, kind, recipient, subject, message_id, sent_at)
 		VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (mail_key) DO NOTHING`, key, kind, to, subject, m.MessageID, ms(m.Date))
 	if err != nil {

@@ -62,6 +62,8 @@ type Service struct {
 	o    Options
 	tpl  templates
 	wake chan struct{}
+	// idDomain is the domain of Message-IDs, from o.From: parsed once, not per mail.
+	idDomain string
 }
 
 // New returns the notification service on d (with Migrations applied).
@@ -98,7 +100,7 @@ func New(d *db.DB, o Options) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Service{d: d, o: o, tpl: tpl, wake: make(chan struct{}, 1)}, nil
+	return &Service{d: d, o: o, tpl: tpl, wake: make(chan struct{}, 1), idDomain: messageIDDomain(o.From)}, nil
 }
 
 // nudge wakes the webhook worker, without blocking when it is already awake.
