@@ -137,6 +137,13 @@ func (x *CatalogIndex) Handler() events.Handler {
 	}
 }
 
+// fillCheck asks whether the index has any row (1 or 0) and any row without options (1 or 0).
+// Each reads at most one row: the first of the table, and the first of the partial index
+// cart_catalog_unfilled, which is empty once the options are filled, so a start with nothing to
+// do reads no row of it instead of scanning the table for NULLs.
+const fillCheck = `SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM cart_catalog LIMIT 1) t),
+	(SELECT COUNT(*) FROM (SELECT 1 FROM cart_catalog WHERE options IS NULL LIMIT 1) u)`
+
 // Fill copies every product from scan (catalog.Service.ScanProducts) into an empty index, so a
 // cart service that starts after the catalog's events were published still knows every SKU. It
 // also copies every product into an index with rows from before variant options were recorded
@@ -145,8 +152,7 @@ func (x *CatalogIndex) Handler() events.Handler {
 // index current.
 func (x *CatalogIndex) Fill(ctx context.Context, scan func(ctx context.Context, after string, limit int) ([]catalog.ProductUpserted, error)) (int, error) {
 	var rows, stale int
-	if err := x.d.QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM cart_catalog LIMIT 1) t),
-		(SELECT COUNT(*) FROM (SELECT 1 FROM cart_catalog WHERE options IS NULL LIMIT 1) u)`).Scan(&rows, &stale); err != nil {
+	if err := x.d.QueryRowContext(ctx, fillCheck).Scan(&rows, &stale); err != nil {
 		return 0, fmt.Errorf("cart catalog: %w", err)
 	}
 	if rows > 0 && stale == 0 {

@@ -3,7 +3,9 @@ package cart
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io/fs"
+	"strings"
 	"testing"
 	"testing/fstest"
 
@@ -193,7 +195,7 @@ func TestCatalogIndexOptionsMigration(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		if n, err := db.Migrate(ctx, d, "cart", Migrations); err != nil || n != 1 {
+		if n, err := db.Migrate(ctx, d, "cart", Migrations); err != nil || n != 2 {
 			t.Fatalf("migrate: %d, %v", n, err)
 		}
 		x := NewCatalogIndex(d)
@@ -225,5 +227,112 @@ func TestCatalogIndexOptionsMigration(t *testing.T) {
 		if n, err := x.Fill(ctx, scan); err != nil || n != 0 || scans != 0 {
 			t.Fatalf("second fill: %d products, %d scans, %v", n, scans, err)
 		}
+		// A row written without options later (by an older version of the service, during an
+		// upgrade) is filled at the next start.
+		if _, err := d.ExecContext(ctx, `UPDATE cart_catalog SET options = NULL WHERE sku = 'OLD-S'`); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := x.Fill(ctx, scan); err != nil || n != 1 || scans == 0 {
+			t.Fatalf("fill after a row without options: %d products, %d scans, %v", n, scans, err)
+		}
+		if m, err := x.Variants(ctx, []string{"OLD-S"}); err != nil || m["OLD-S"].Options["size"] != "S" {
+			t.Fatalf("refilled: %+v, %v", m, err)
+		}
 	})
+}
+
+// TestCatalogIndexFillCheckReadsNoTable: once every row has its options, the check at start
+// reads one row of the index (whether it has any) and none to find that no options are missing,
+// however large the index.
+func TestCatalogIndexFillCheckReadsNoTable(t *testing.T) {
+	t.Parallel()
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		if _, err := db.Migrate(ctx, d, "cart", Migrations); err != nil {
+			t.Fatal(err)
+		}
+		const total = 3000
+		err := d.InTx(ctx, func(tx *db.Tx) error {
+			for first := 0; first < total; first += 500 {
+				rows := make([][]any, 500)
+				for i := range rows {
+					sku := fmt.Sprintf("SKU-%05d", first+i)
+					rows[i] = []any{sku, "p-" + sku, "Tea", true, 1250, "USD", 100, 1, "{}"}
+				}
+				if err := db.InsertRows(ctx, tx, `INSERT INTO cart_catalog (sku, product_id, title, active, amount,
+					currency, weight_grams, version, options)`, rows); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		scans := 0
+		scan := func(context.Context, string, int) ([]catalog.ProductUpserted, error) { scans++; return nil, nil }
+		if n, err := NewCatalogIndex(d).Fill(ctx, scan); err != nil || n != 0 || scans != 0 {
+			t.Fatalf("fill of a filled index: %d products, %d scans, %v", n, scans, err)
+		}
+		if d.Engine() == db.SQLite {
+			// SQLite's plan is fixed by the indexes (no statistics): the NULL probe must search
+			// the partial index, not scan the table.
+			var plan []string
+			rows, err := d.QueryContext(ctx, `EXPLAIN QUERY PLAN `+fillCheck)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rows.Close()
+			for rows.Next() {
+				var id, parent, unused int
+				var detail string
+				if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+					t.Fatal(err)
+				}
+				plan = append(plan, detail)
+			}
+			if !strings.Contains(strings.Join(plan, "\n"), "INDEX cart_catalog_unfilled") {
+				t.Fatalf("the check does not use the partial index:\n%s", strings.Join(plan, "\n"))
+			}
+			return
+		}
+		// PostgreSQL chooses by statistics, which autovacuum keeps; here they are taken at once.
+		// What the executor read is counted: rows returned by, and removed by the filters of, the
+		// nodes reading cart_catalog.
+		if _, err := d.ExecContext(ctx, `ANALYZE cart_catalog`); err != nil {
+			t.Fatal(err)
+		}
+		var raw string
+		if err := d.QueryRowContext(ctx, `EXPLAIN (ANALYZE, FORMAT JSON) `+fillCheck).Scan(&raw); err != nil {
+			t.Fatal(err)
+		}
+		var plans []struct{ Plan planNode }
+		if err := json.Unmarshal([]byte(raw), &plans); err != nil || len(plans) != 1 {
+			t.Fatalf("plan %s: %v", raw, err)
+		}
+		if read := plans[0].Plan.rowsRead("cart_catalog"); read > 1 {
+			t.Fatalf("the check read %g rows of cart_catalog, want at most 1:\n%s", read, raw)
+		}
+	})
+}
+
+// planNode is a node of PostgreSQL's EXPLAIN (ANALYZE, FORMAT JSON).
+type planNode struct {
+	Relation string     `json:"Relation Name"`
+	Rows     float64    `json:"Actual Rows"`
+	Loops    float64    `json:"Actual Loops"`
+	Removed  float64    `json:"Rows Removed by Filter"`
+	Plans    []planNode `json:"Plans"`
+}
+
+// rowsRead sums what the nodes reading table returned or filtered out, over their loops.
+func (n planNode) rowsRead(table string) float64 {
+	var sum float64
+	if n.Relation == table {
+		sum = (n.Rows + n.Removed) * max(n.Loops, 1)
+	}
+	for _, c := range n.Plans {
+		sum += c.rowsRead(table)
+	}
+	return sum
 }
