@@ -60,7 +60,7 @@ func (c *Core) Checkout(ctx context.Context, key string, r CheckoutRequest) (Ord
 	if err != nil {
 		return Order{}, err
 	}
-	err = c.d.InTx(ctx, func(tx *db.Tx) error { return insert(ctx, tx, &o, key, hash, actorOf(ctx)) })
+	err = insert(ctx, c.d, &o, key, hash, actorOf(ctx))
 	if db.IsUniqueViolation(err) {
 		// A concurrent request with the same key created its order first.
 		if o, found, err := c.replay(ctx, key, hash, r); found {

@@ -146,34 +146,22 @@ func (c *Core) advance(ctx context.Context, o *Order, steps ...Change) error {
 	for _, st := range steps {
 		captured = captured || st.To == Paid
 	}
+	for i := range steps {
+		steps[i].Actor, steps[i].At = actor, now
+	}
+	drafts := make([]events.Draft, len(steps))
+	for i, st := range steps {
+		drafts[i] = events.Draft{Type: EventPrefix + string(st.To), Version: 1, Data: OrderEvent{OrderID: o.ID,
+			Number: o.Number, Status: st.To, From: st.From, Email: o.Email, CustomerID: o.CustomerID, Total: o.Total,
+			Tracking: o.TrackingNumber, Captured: captured, Lines: o.Lines, Totals: &o.Totals,
+			ShippingAddress: &o.ShippingAddress}}
+	}
 	err := c.d.InTx(ctx, func(tx *db.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE orders SET status = $1, updated_at = $2, payment_intent_id = $3,
-			tracking_number = $4 WHERE id = $5 AND status = $6`,
-			from, ms(now), o.PaymentIntentID, o.TrackingNumber, o.ID, o.Status)
-		if err != nil {
+		if err := move(ctx, tx, o, from, now, historyRows(o.ID, len(o.History)+1, steps...)); err != nil {
 			return err
 		}
-		if n, err := res.RowsAffected(); err != nil || n != 1 {
-			if err != nil {
-				return err
-			}
-			return ErrInvalidTransition
-		}
-		for i := range steps {
-			steps[i].Actor, steps[i].At = actor, now
-		}
-		if err := record(ctx, tx, o.ID, len(o.History)+1, steps...); err != nil {
-			return err
-		}
-		for _, st := range steps {
-			if _, err := c.out.Add(ctx, tx, EventPrefix+string(st.To), 1, OrderEvent{OrderID: o.ID, Number: o.Number,
-				Status: st.To, From: st.From, Email: o.Email, CustomerID: o.CustomerID, Total: o.Total,
-				Tracking: o.TrackingNumber, Captured: captured, Lines: o.Lines, Totals: &o.Totals,
-				ShippingAddress: &o.ShippingAddress}); err != nil {
-				return err
-			}
-		}
-		return nil
+		_, err := c.out.AddAll(ctx, tx, drafts...)
+		return err
 	})
 	if err != nil {
 		return err

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"slices"
+	"sync"
 	"testing"
 
 	"github.com/pasarhq/pasar/internal/payment"
@@ -131,6 +132,55 @@ func TestCaptureAtShipment(t *testing.T) {
 		}
 		if avail, _ := f.available(t, "CAP-1"); avail != 8 {
 			t.Errorf("available after cancel %d, want 8", avail)
+		}
+	})
+}
+
+// TestRacingChangesMoveOnce: staff marking the same order delivered at once each read it
+// shipped, so only the status check in the store's update can tell them apart: exactly one
+// moves it and records history, the rest get ErrInvalidTransition.
+func TestRacingChangesMoveOnce(t *testing.T) {
+	t.Parallel()
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		f.stock(t, "TEE-M", 10)
+		ctx := customer()
+		o, err := f.Checkout(ctx, "k", request(f.cart(t, ctx, "TEE-M", 1), payment.CardSucceeds))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.Ship(staff(), o.ID, "TRK-1"); err != nil {
+			t.Fatal(err)
+		}
+		const n = 8
+		errs := make(chan error, n)
+		var wg sync.WaitGroup
+		for range n {
+			wg.Go(func() {
+				_, err := f.Deliver(staff(), o.ID, "")
+				errs <- err
+			})
+		}
+		wg.Wait()
+		close(errs)
+		ok := 0
+		for err := range errs {
+			switch {
+			case err == nil:
+				ok++
+			case !errors.Is(err, ErrInvalidTransition):
+				t.Errorf("deliver: %v", err)
+			}
+		}
+		if ok != 1 {
+			t.Errorf("%d of %d racing delivers succeeded, want 1", ok, n)
+		}
+		got, err := f.Get(staff(), o.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := []Status{Pending, Placed, Paid, Shipped, Delivered}; !slices.Equal(path(got), want) {
+			t.Errorf("history %v, want %v", path(got), want)
 		}
 	})
 }

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/pasarhq/pasar/internal/platform/db"
@@ -28,86 +29,182 @@ func ms(t time.Time) int64 { return t.UnixMilli() }
 func fromMS(v int64) time.Time { return time.UnixMilli(v).UTC() }
 
 // insert stores o (pending) with its lines, its first history entry and, when key is set, the
-// idempotency key that made it, all in tx. It takes the next order number.
-func insert(ctx context.Context, tx *db.Tx, o *Order, key, hash, actor string) error {
-	// The order number is taken last: on PostgreSQL the counter's row stays locked until the
-	// commit, so every other checkout waits for it only during the final statement and the
-	// commit, not the whole transaction. A reused idempotency key fails before it is taken.
-	if key != "" {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO order_idempotency (idem_key, request_hash, order_id, created_at)
-			VALUES ($1, $2, $3, $4)`, key, hash, o.ID, ms(o.CreatedAt)); err != nil {
-			return err
-		}
-	}
-	if err := insertLines(ctx, tx, o.ID, o.Lines); err != nil {
+// idempotency key that made it, all or nothing. It takes the next order number.
+func insert(ctx context.Context, d *db.DB, o *Order, key, hash, actor string) error {
+	lines, err := lineRows(o.ID, o.Lines)
+	if err != nil {
 		return err
 	}
 	first := Change{From: "", To: o.Status, Actor: actor, Note: "checkout", At: o.CreatedAt}
-	if err := record(ctx, tx, o.ID, 1, first); err != nil {
-		return err
-	}
-	o.History = []Change{first}
+	hist := historyRows(o.ID, 1, first)
 	addr, err := json.Marshal(o.ShippingAddress)
 	if err != nil {
 		return err
 	}
-	args := []any{o.ID, o.Status, o.CustomerID, o.Email, o.CartID, o.Total.Currency, o.Totals.Subtotal, o.Totals.Discount,
-		o.Totals.Shipping, o.Totals.Tax, o.Total.Amount, o.ShippingMethod, o.DiscountCode, string(addr), ms(o.CreatedAt), NumberPrefix}
-	const columns = `INSERT INTO orders (id, status, customer_id, email, cart_id, currency, subtotal, discount, shipping, tax,
-		total, shipping_method, discount_code, shipping_address, created_at, updated_at, number)`
-	if tx.Engine() == db.Postgres {
-		// One round trip for the counter and the row.
-		err = tx.QueryRowContext(ctx, `WITH n AS (UPDATE order_numbers SET next = next + 1 WHERE name = 'order' RETURNING next - 1 AS v)
-			`+columns+` VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15,
-			$16::text || (SELECT v FROM n)::text) RETURNING number`, args...).Scan(&o.Number)
+	row := []any{o.ID, o.Status, o.CustomerID, o.Email, o.CartID, o.Total.Currency, o.Totals.Subtotal, o.Totals.Discount,
+		o.Totals.Shipping, o.Totals.Tax, o.Total.Amount, o.ShippingMethod, o.DiscountCode, string(addr), ms(o.CreatedAt), ms(o.CreatedAt)}
+	if d.Engine() == db.Postgres {
+		o.Number, err = insertPostgres(ctx, d, row, lines, hist, key, hash)
 	} else {
-		var n int64
-		if err = tx.QueryRowContext(ctx, `UPDATE order_numbers SET next = next + 1 WHERE name = 'order' RETURNING next - 1`).Scan(&n); err != nil {
-			return fmt.Errorf("order number: %w", err)
-		}
-		o.Number = NumberPrefix + strconv.FormatInt(n, 10)
-		args[len(args)-1] = o.Number
-		_, err = tx.ExecContext(ctx, columns+` VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15, $16)`, args...)
+		err = d.InTx(ctx, func(tx *db.Tx) error {
+			var err error
+			o.Number, err = insertSQLite(ctx, tx, row, lines, hist, key, hash)
+			return err
+		})
 	}
 	if err != nil {
-		return fmt.Errorf("insert order: %w", err)
+		return err
+	}
+	o.History = []Change{first}
+	return nil
+}
+
+const (
+	insertOrder = `INSERT INTO orders (id, status, customer_id, email, cart_id, currency, subtotal, discount, shipping, tax,
+		total, shipping_method, discount_code, shipping_address, created_at, updated_at, number)`
+	insertKey     = `INSERT INTO order_idempotency (idem_key, request_hash, order_id, created_at)`
+	insertLine    = `INSERT INTO order_lines (order_id, n, sku, title, quantity, unit_price, line_total, options)`
+	insertHistory = `INSERT INTO order_history (order_id, n, from_status, to_status, actor, note, at)`
+	takeNumber    = `UPDATE order_numbers SET next = next + 1 WHERE name = 'order' RETURNING next - 1`
+)
+
+// insertPostgres writes the order row, its lines, history, idempotency key and number in one
+// statement: one round trip, and no explicit transaction, since the data-modifying parts of a
+// statement commit together or not at all. The counter's row stays locked only for that
+// statement, and a reused key fails it (unique violation) with nothing written.
+func insertPostgres(ctx context.Context, d *db.DB, row []any, lines, hist [][]any, key, hash string) (string, error) {
+	var q strings.Builder
+	var args []any
+	var values string
+	q.WriteString(`WITH n AS (` + takeNumber + ` AS v)`)
+	if key != "" {
+		values, args = db.Values([][]any{{key, hash, row[0], row[14]}}, args)
+		q.WriteString(`, k AS (` + insertKey + ` ` + values + `)`)
+	}
+	values, args = db.Values(lines, args)
+	q.WriteString(`, l AS (` + insertLine + ` ` + values + `)`)
+	values, args = db.Values(hist, args)
+	q.WriteString(`, h AS (` + insertHistory + ` ` + values + `)`)
+	values, args = db.Values([][]any{row}, args)
+	args = append(args, NumberPrefix) // the number closes the row
+	q.WriteString(` ` + insertOrder + ` ` + strings.TrimSuffix(values, ")") + `, $` + strconv.Itoa(len(args)) +
+		`::text || (SELECT v FROM n)::text) RETURNING number`)
+	var number string
+	if err := d.QueryRowContext(ctx, q.String(), args...).Scan(&number); err != nil {
+		if db.IsUniqueViolation(err) {
+			return "", err
+		}
+		return "", fmt.Errorf("insert order: %w", err)
+	}
+	return number, nil
+}
+
+// insertSQLite writes the same in tx, a statement each (no round trips to save in process).
+// The order number is taken last, so a reused idempotency key fails before it is taken.
+func insertSQLite(ctx context.Context, tx *db.Tx, row []any, lines, hist [][]any, key, hash string) (string, error) {
+	if key != "" {
+		if err := db.InsertRows(ctx, tx, insertKey, [][]any{{key, hash, row[0], row[14]}}); err != nil {
+			return "", err
+		}
+	}
+	if err := db.InsertRows(ctx, tx, insertLine, lines); err != nil {
+		return "", fmt.Errorf("insert order lines: %w", err)
+	}
+	if err := db.InsertRows(ctx, tx, insertHistory, hist); err != nil {
+		return "", fmt.Errorf("record order change: %w", err)
+	}
+	var n int64
+	if err := tx.QueryRowContext(ctx, takeNumber).Scan(&n); err != nil {
+		return "", fmt.Errorf("order number: %w", err)
+	}
+	number := NumberPrefix + strconv.FormatInt(n, 10)
+	if err := db.InsertRows(ctx, tx, insertOrder, [][]any{append(row, number)}); err != nil {
+		return "", fmt.Errorf("insert order: %w", err)
+	}
+	return number, nil
+}
+
+const moveOrder = `UPDATE orders SET status = $1, updated_at = $2, payment_intent_id = $3, tracking_number = $4
+	WHERE id = $5 AND status = $6`
+
+// move sets order o's status to, from the status o has, writing its payment intent and
+// tracking number with it, and adds the history rows hist. The status in the WHERE clause
+// makes the caller the only writer of the order, so the entries numbered from the count of
+// entries plus one are free (a stale count fails the primary key and rolls back); a change
+// that got there first makes it ErrInvalidTransition.
+func move(ctx context.Context, tx *db.Tx, o *Order, to Status, now time.Time, hist [][]any) error {
+	args := []any{to, ms(now), o.PaymentIntentID, o.TrackingNumber, o.ID, o.Status}
+	if tx.Engine() == db.Postgres {
+		// One statement, one round trip: the history rows are inserted only when the update
+		// matched, and their count says whether it did.
+		var q strings.Builder
+		q.WriteString(`WITH u AS (` + moveOrder + ` RETURNING id) ` + insertHistory +
+			` SELECT u.id, v.n, v.f, v.t, v.a, v.note, v.at FROM u, (VALUES `)
+		for i, r := range hist {
+			if i > 0 {
+				q.WriteString(`, `)
+			}
+			// Typed, since a VALUES list in FROM does not take its types from the insert.
+			n := len(args)
+			fmt.Fprintf(&q, `($%d::integer, $%d::text, $%d::text, $%d::text, $%d::text, $%d::bigint)`, n+1, n+2, n+3, n+4, n+5, n+6)
+			args = append(args, r[1:]...)
+		}
+		q.WriteString(`) AS v(n, f, t, a, note, at)`)
+		res, err := tx.ExecContext(ctx, q.String(), args...)
+		if err != nil {
+			return fmt.Errorf("record order change: %w", err)
+		}
+		return moved(res, len(hist))
+	}
+	res, err := tx.ExecContext(ctx, moveOrder, args...)
+	if err != nil {
+		return err
+	}
+	if err := moved(res, 1); err != nil {
+		return err
+	}
+	if err := db.InsertRows(ctx, tx, insertHistory, hist); err != nil {
+		return fmt.Errorf("record order change: %w", err)
 	}
 	return nil
 }
 
-// insertLines stores an order's lines in one statement.
-func insertLines(ctx context.Context, tx *db.Tx, id string, lines []Line) error {
+// moved checks that a status change touched want rows, or else lost to another change.
+func moved(res sql.Result, want int) error {
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n != int64(want) {
+		return ErrInvalidTransition
+	}
+	return nil
+}
+
+// lineRows returns the order_lines rows of an order's lines.
+func lineRows(id string, lines []Line) ([][]any, error) {
 	rows := make([][]any, len(lines))
 	for i, l := range lines {
 		options := "{}"
 		if len(l.Options) > 0 {
 			b, err := json.Marshal(l.Options)
 			if err != nil {
-				return fmt.Errorf("insert order lines: options: %w", err)
+				return nil, fmt.Errorf("insert order lines: options: %w", err)
 			}
 			options = string(b)
 		}
 		rows[i] = []any{id, i, l.SKU, l.Title, l.Quantity, l.UnitPrice.Amount, l.LineTotal.Amount, options}
 	}
-	if err := db.InsertRows(ctx, tx, `INSERT INTO order_lines (order_id, n, sku, title, quantity, unit_price, line_total, options)`, rows); err != nil {
-		return fmt.Errorf("insert order lines: %w", err)
-	}
-	return nil
+	return rows, nil
 }
 
-// record stores status changes as entries n, n+1, ... of the order's history, in one statement.
-// The status UPDATE before it makes the caller the only writer of the order, so the entries
-// from n (the count of entries plus one) are free; a stale count fails the primary key and
-// rolls back.
-func record(ctx context.Context, tx *db.Tx, id string, n int, changes ...Change) error {
+// historyRows returns the order_history rows of status changes numbered n, n+1, ...
+func historyRows(id string, n int, changes ...Change) [][]any {
 	rows := make([][]any, len(changes))
 	for i, c := range changes {
 		rows[i] = []any{id, n + i, c.From, c.To, c.Actor, c.Note, ms(c.At)}
 	}
-	if err := db.InsertRows(ctx, tx, `INSERT INTO order_history (order_id, n, from_status, to_status, actor, note, at)`, rows); err != nil {
-		return fmt.Errorf("record order change: %w", err)
-	}
-	return nil
+	return rows
 }
 
 // keyed returns the order id and request hash stored for an idempotency key ("" when none).

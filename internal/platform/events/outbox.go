@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -51,41 +52,81 @@ func NewOutbox(d *db.DB, b *Bus, source string, log *slog.Logger) *Outbox {
 // tx. It is published after tx commits and never if tx rolls back. The event carries the trace
 // context of ctx.
 func (o *Outbox) Add(ctx context.Context, tx *db.Tx, typ string, version int, data any) (Event, error) {
-	if err := checkType(typ); err != nil {
+	evs, err := o.AddAll(ctx, tx, Draft{Type: typ, Version: version, Data: data})
+	if err != nil {
 		return Event{}, err
 	}
-	if version < 1 {
-		return Event{}, fmt.Errorf("events: %s: version must be at least 1", typ)
+	return evs[0], nil
+}
+
+// Draft is an event for AddAll to record: its type, schema version and payload.
+type Draft struct {
+	Type    string
+	Version int
+	Data    any
+}
+
+// AddAll records events as Add does, in the order given and with one statement, which on
+// PostgreSQL is one round trip however many there are.
+func (o *Outbox) AddAll(ctx context.Context, tx *db.Tx, drafts ...Draft) ([]Event, error) {
+	evs := make([]Event, len(drafts))
+	args := make([]any, 0, 4*len(drafts))
+	var q strings.Builder
+	q.WriteString(`INSERT INTO events_outbox (id, type, payload, created_at) VALUES `)
+	for i, d := range drafts {
+		ev, payload, err := o.event(ctx, d)
+		if err != nil {
+			return nil, err
+		}
+		evs[i] = ev
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		n := len(args)
+		fmt.Fprintf(&q, "($%d, $%d, $%d, $%d)", n+1, n+2, n+3, n+4)
+		args = append(args, ev.ID, ev.Type, payload, ev.Time.UnixMilli())
 	}
-	raw, err := json.Marshal(data)
+	if len(drafts) == 0 {
+		return nil, nil
+	}
+	if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
+		return nil, fmt.Errorf("events: add %s: %w", drafts[0].Type, err)
+	}
+	tx.AfterCommit(o.notify)
+	return evs, nil
+}
+
+// event builds the event of d and its JSON as stored in the outbox.
+func (o *Outbox) event(ctx context.Context, d Draft) (Event, string, error) {
+	if err := checkType(d.Type); err != nil {
+		return Event{}, "", err
+	}
+	if d.Version < 1 {
+		return Event{}, "", fmt.Errorf("events: %s: version must be at least 1", d.Type)
+	}
+	raw, err := json.Marshal(d.Data)
 	if err != nil {
-		return Event{}, fmt.Errorf("events: marshal %s: %w", typ, err)
+		return Event{}, "", fmt.Errorf("events: marshal %s: %w", d.Type, err)
 	}
 	// Version 7 ids sort by creation time, which keeps indexes on them compact.
 	id, err := uuid.NewV7()
 	if err != nil {
-		return Event{}, fmt.Errorf("events: event id: %w", err)
+		return Event{}, "", fmt.Errorf("events: event id: %w", err)
 	}
-	pctx, span := startPublish(ctx, typ, o.source)
+	pctx, span := startPublish(ctx, d.Type, o.source)
 	ev := Event{
-		ID: id.String(), Type: typ, Version: version, Time: time.Now().UTC(),
+		ID: id.String(), Type: d.Type, Version: d.Version, Time: time.Now().UTC(),
 		Source: o.source, TraceParent: traceParent(pctx), Data: raw,
 	}
 	if span != nil {
 		span.SetAttributes(attribute.String("messaging.message.id", ev.ID))
-		defer span.End()
+		span.End()
 	}
 	payload, err := json.Marshal(ev)
 	if err != nil {
-		return Event{}, fmt.Errorf("events: marshal %s: %w", typ, err)
+		return Event{}, "", fmt.Errorf("events: marshal %s: %w", d.Type, err)
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO events_outbox (id, type, payload, created_at)
-		VALUES ($1, $2, $3, $4)`, ev.ID, ev.Type, string(payload), ev.Time.UnixMilli())
-	if err != nil {
-		return Event{}, fmt.Errorf("events: add %s: %w", typ, err)
-	}
-	tx.AfterCommit(o.notify)
-	return ev, nil
+	return ev, string(payload), nil
 }
 
 // notify wakes the relay without blocking the committing goroutine.
