@@ -156,13 +156,18 @@ func (c *Core) advance(ctx context.Context, o *Order, steps ...Change) error {
 			Tracking: o.TrackingNumber, Captured: captured, Lines: o.Lines, Totals: &o.Totals,
 			ShippingAddress: &o.ShippingAddress}}
 	}
-	err := c.d.InTx(ctx, func(tx *db.Tx) error {
-		if err := move(ctx, tx, o, from, now, historyRows(o.ID, len(o.History)+1, steps...)); err != nil {
+	var err error
+	if c.d.Engine() == db.Postgres {
+		err = movePostgres(ctx, c.d, c.out, o, from, now, historyRows(o.ID, len(o.History)+1, steps...), drafts)
+	} else {
+		err = c.d.InTx(ctx, func(tx *db.Tx) error {
+			if err := move(ctx, tx, o, from, now, historyRows(o.ID, len(o.History)+1, steps...)); err != nil {
+				return err
+			}
+			_, err := c.out.AddAll(ctx, tx, drafts...)
 			return err
-		}
-		_, err := c.out.AddAll(ctx, tx, drafts...)
-		return err
-	})
+		})
+	}
 	if err != nil {
 		return err
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/pasarhq/pasar/internal/platform/db"
+	"github.com/pasarhq/pasar/internal/platform/events"
 )
 
 // NumberPrefix starts every order number, as in PSR-100042.
@@ -133,30 +134,7 @@ const moveOrder = `UPDATE orders SET status = $1, updated_at = $2, payment_inten
 // entries plus one are free (a stale count fails the primary key and rolls back); a change
 // that got there first makes it ErrInvalidTransition.
 func move(ctx context.Context, tx *db.Tx, o *Order, to Status, now time.Time, hist [][]any) error {
-	args := []any{to, ms(now), o.PaymentIntentID, o.TrackingNumber, o.ID, o.Status}
-	if tx.Engine() == db.Postgres {
-		// One statement, one round trip: the history rows are inserted only when the update
-		// matched, and their count says whether it did.
-		var q strings.Builder
-		q.WriteString(`WITH u AS (` + moveOrder + ` RETURNING id) ` + insertHistory +
-			` SELECT u.id, v.n, v.f, v.t, v.a, v.note, v.at FROM u, (VALUES `)
-		for i, r := range hist {
-			if i > 0 {
-				q.WriteString(`, `)
-			}
-			// Typed, since a VALUES list in FROM does not take its types from the insert.
-			n := len(args)
-			fmt.Fprintf(&q, `($%d::integer, $%d::text, $%d::text, $%d::text, $%d::text, $%d::bigint)`, n+1, n+2, n+3, n+4, n+5, n+6)
-			args = append(args, r[1:]...)
-		}
-		q.WriteString(`) AS v(n, f, t, a, note, at)`)
-		res, err := tx.ExecContext(ctx, q.String(), args...)
-		if err != nil {
-			return fmt.Errorf("record order change: %w", err)
-		}
-		return moved(res, len(hist))
-	}
-	res, err := tx.ExecContext(ctx, moveOrder, args...)
+	res, err := tx.ExecContext(ctx, moveOrder, to, ms(now), o.PaymentIntentID, o.TrackingNumber, o.ID, o.Status)
 	if err != nil {
 		return err
 	}
@@ -166,6 +144,39 @@ func move(ctx context.Context, tx *db.Tx, o *Order, to Status, now time.Time, hi
 	if err := db.InsertRows(ctx, tx, insertHistory, hist); err != nil {
 		return fmt.Errorf("record order change: %w", err)
 	}
+	return nil
+}
+
+// movePostgres does what move does, and writes the events of drafts, in one statement: one
+// round trip and no transaction. The history rows and events are inserted only when the update
+// matched, and the history rows' count says whether it did.
+func movePostgres(ctx context.Context, d *db.DB, out *events.Outbox, o *Order, to Status, now time.Time, hist [][]any, drafts []events.Draft) error {
+	args := []any{to, ms(now), o.PaymentIntentID, o.TrackingNumber, o.ID, o.Status}
+	evs, args, _, err := out.Within(ctx, args, `EXISTS (SELECT 1 FROM u)`, drafts...)
+	if err != nil {
+		return err
+	}
+	var q strings.Builder
+	q.WriteString(`WITH u AS (` + moveOrder + ` RETURNING id), ` + evs + ` ` + insertHistory +
+		` SELECT u.id, v.n, v.f, v.t, v.a, v.note, v.at FROM u, (VALUES `)
+	for i, r := range hist {
+		if i > 0 {
+			q.WriteString(`, `)
+		}
+		// Typed, since a VALUES list in FROM does not take its types from the insert.
+		n := len(args)
+		fmt.Fprintf(&q, `($%d::integer, $%d::text, $%d::text, $%d::text, $%d::text, $%d::bigint)`, n+1, n+2, n+3, n+4, n+5, n+6)
+		args = append(args, r[1:]...)
+	}
+	q.WriteString(`) AS v(n, f, t, a, note, at)`)
+	res, err := d.ExecContext(ctx, q.String(), args...)
+	if err != nil {
+		return fmt.Errorf("record order change: %w", err)
+	}
+	if err := moved(res, len(hist)); err != nil {
+		return err
+	}
+	out.Written()
 	return nil
 }
 

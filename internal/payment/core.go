@@ -147,12 +147,16 @@ func (c *Core) publish(ctx context.Context, tx *db.Tx, typ string, in Intent, am
 	if c.outbox == nil {
 		return nil
 	}
-	_, err := c.outbox.Add(ctx, tx, typ, 1, PaymentEvent{IntentID: in.ID, OrderID: in.OrderID, Amount: amount,
-		Currency: in.Currency, Code: code, Status: in.Status})
-	if err != nil {
+	if _, err := c.outbox.AddAll(ctx, tx, draft(typ, in, amount, code)); err != nil {
 		return fmt.Errorf("publish %s: %w", typ, err)
 	}
 	return nil
+}
+
+// draft is the event of type typ about intent in.
+func draft(typ string, in Intent, amount int64, code string) events.Draft {
+	return events.Draft{Type: typ, Version: 1, Data: PaymentEvent{IntentID: in.ID, OrderID: in.OrderID,
+		Amount: amount, Currency: in.Currency, Code: code, Status: in.Status}}
 }
 
 // codeOf returns the stable code of a provider error, for the step record: never its text,

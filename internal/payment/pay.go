@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/pasarhq/pasar/internal/platform/db"
+	"github.com/pasarhq/pasar/internal/platform/events"
 )
 
 // Pay creates the intent r asks for and authorizes it on card (capturing it too with capture),
@@ -72,12 +73,7 @@ func (c *Core) Pay(ctx context.Context, r IntentRequest, card Card, capture bool
 	if perr == nil && capture && captureErr == nil {
 		in.Status, in.Captured = Captured, in.Amount
 	}
-	err = c.d.InTx(ctx, func(tx *db.Tx) error {
-		if err := c.insertPaid(ctx, tx, in, r.IdempotencyKey, steps); err != nil {
-			return fmt.Errorf("pay for %s: %w", in.OrderID, err)
-		}
-		return c.publish(ctx, tx, event, published, in.Amount, code)
-	})
+	err = c.insertPaid(ctx, in, r.IdempotencyKey, steps, draft(event, published, in.Amount, code))
 	if err != nil {
 		// Not recorded: the provider's hold (or capture) is nobody's, so drop it first.
 		if perr == nil {
@@ -138,10 +134,12 @@ func (c *Core) undoHold(ctx context.Context, p Provider, in Intent, stepID strin
 	}
 }
 
-// insertPaid writes intent in (under idempotency key) with its steps: two statements on SQLite,
-// the steps' rows in one; one on PostgreSQL, whose WITH can insert the intent too (the steps'
-// foreign key is checked at the statement's end, when the intent is there).
-func (c *Core) insertPaid(ctx context.Context, tx *db.Tx, in Intent, key string, steps []stepRecord) error {
+// insertPaid records intent in (under idempotency key) with its steps and its event ev, all or
+// nothing. On PostgreSQL that is one statement, whose WITH items insert the intent and the event
+// too (the steps' foreign key is checked at the statement's end, when the intent is there): one
+// round trip and no transaction. On SQLite it is a transaction with the steps' rows in one
+// statement.
+func (c *Core) insertPaid(ctx context.Context, in Intent, key string, steps []stepRecord, ev events.Draft) error {
 	const intent = `INSERT INTO payment_intents (id, order_id, provider, amount, currency, status,
 		captured, provider_ref, card_brand, card_last4, last_error, idempotency_key, created_at, updated_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)`
@@ -155,13 +153,37 @@ func (c *Core) insertPaid(ctx context.Context, tx *db.Tx, in Intent, key string,
 		}
 		rows[i] = row
 	}
-	if tx.Engine() == db.Postgres {
+	if c.d.Engine() == db.Postgres {
+		q := `WITH intent AS (` + intent + `)`
+		if c.outbox != nil {
+			item, more, _, err := c.outbox.Within(ctx, args, "", ev)
+			if err != nil {
+				return fmt.Errorf("publish %s: %w", ev.Type, err)
+			}
+			q, args = q+`, `+item, more
+		}
 		values, args := db.Values(rows, args)
-		_, err := tx.ExecContext(ctx, `WITH intent AS (`+intent+`) `+stepColumns+` `+values, args...)
-		return err
+		if _, err := c.d.ExecContext(ctx, q+` `+stepColumns+` `+values, args...); err != nil {
+			return fmt.Errorf("pay for %s: %w", in.OrderID, err)
+		}
+		if c.outbox != nil {
+			c.outbox.Written()
+		}
+		return nil
 	}
-	if _, err := tx.ExecContext(ctx, intent, args...); err != nil {
-		return err
-	}
-	return db.InsertRows(ctx, tx, stepColumns, rows)
+	return c.d.InTx(ctx, func(tx *db.Tx) error {
+		if _, err := tx.ExecContext(ctx, intent, args...); err != nil {
+			return fmt.Errorf("pay for %s: %w", in.OrderID, err)
+		}
+		if err := db.InsertRows(ctx, tx, stepColumns, rows); err != nil {
+			return fmt.Errorf("pay for %s: %w", in.OrderID, err)
+		}
+		if c.outbox == nil {
+			return nil
+		}
+		if _, err := c.outbox.AddAll(ctx, tx, ev); err != nil {
+			return fmt.Errorf("publish %s: %w", ev.Type, err)
+		}
+		return nil
+	})
 }

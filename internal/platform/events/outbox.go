@@ -96,6 +96,42 @@ func (o *Outbox) AddAll(ctx context.Context, tx *db.Tx, drafts ...Draft) ([]Even
 	return evs, nil
 }
 
+// Within returns a WITH item (named events_out) that inserts the events of drafts, for a
+// PostgreSQL statement that writes a change together with its events: one statement is one round
+// trip and needs no transaction to be atomic. Its placeholders are numbered on after args, which
+// it returns extended. With cond (an SQL condition, e.g. over the statement's other WITH items)
+// the events are inserted only when it holds. Call Written once the statement has committed.
+func (o *Outbox) Within(ctx context.Context, args []any, cond string, drafts ...Draft) (string, []any, []Event, error) {
+	evs := make([]Event, len(drafts))
+	var q strings.Builder
+	q.WriteString(`events_out AS (INSERT INTO events_outbox (id, type, payload, created_at)
+		SELECT v.id, v.type, v.payload, v.at FROM (VALUES `)
+	for i, d := range drafts {
+		ev, payload, err := o.event(ctx, d)
+		if err != nil {
+			return "", nil, nil, err
+		}
+		evs[i] = ev
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		// Typed, since a VALUES list in FROM does not take its types from the insert.
+		n := len(args)
+		fmt.Fprintf(&q, "($%d::text, $%d::text, $%d::text, $%d::bigint)", n+1, n+2, n+3, n+4)
+		args = append(args, ev.ID, ev.Type, payload, ev.Time.UnixMilli())
+	}
+	q.WriteString(`) AS v(id, type, payload, at)`)
+	if cond != "" {
+		q.WriteString(` WHERE ` + cond)
+	}
+	q.WriteString(`)`)
+	return q.String(), args, evs, nil
+}
+
+// Written wakes the relay for events inserted by a statement carrying Within's item, once that
+// statement has committed.
+func (o *Outbox) Written() { o.notify() }
+
 // event builds the event of d and its JSON as stored in the outbox.
 func (o *Outbox) event(ctx context.Context, d Draft) (Event, string, error) {
 	if err := checkType(d.Type); err != nil {

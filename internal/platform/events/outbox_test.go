@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -144,4 +145,59 @@ func checkDelivery(t *testing.T, d *db.DB, url string) {
 	if n := value(b.m.handled.WithLabelValues(allName)); n != 3 {
 		t.Errorf("handled metric = %v, want 3", n)
 	}
+}
+
+// TestOutboxAddAllAndWithin: AddAll records several events with one statement, and on
+// PostgreSQL Within's WITH item writes them in the statement of the change, only when its
+// condition holds; the relay publishes exactly those.
+func TestOutboxAddAllAndWithin(t *testing.T) {
+	t.Parallel()
+	e := startEmbedded(t, "", t.TempDir())
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		t.Parallel()
+		prepare(t, d)
+		b := connectBus(t, e.ClientURL())
+		o := NewOutbox(d, b, "order", testLog())
+		ctx := context.Background()
+		var evs []Event
+		err := d.InTx(ctx, func(tx *db.Tx) error {
+			var err error
+			evs, err = o.AddAll(ctx, tx, Draft{Type: "order.placed", Version: 1, Data: product{SKU: "A"}},
+				Draft{Type: "order.paid", Version: 1, Data: product{SKU: "B"}})
+			return err
+		})
+		if err != nil || len(evs) != 2 || evs[0].Type != "order.placed" || evs[1].Type != "order.paid" {
+			t.Fatalf("AddAll: %v %+v", err, evs)
+		}
+		want := 2
+		if d.Engine() == db.Postgres {
+			if _, err := d.ExecContext(ctx, `CREATE TABLE flags (id TEXT PRIMARY KEY, on_ BOOLEAN NOT NULL)`); err != nil {
+				t.Fatal(err)
+			}
+			for _, on := range []bool{true, false} {
+				args := []any{on}
+				item, args, _, err := o.Within(ctx, args, `EXISTS (SELECT 1 FROM f WHERE f.on_)`,
+					Draft{Type: "order.shipped", Version: 1, Data: product{SKU: "C"}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				args = append(args, uniq("flag"))
+				if _, err := d.ExecContext(ctx, `WITH f AS (SELECT $1::boolean AS on_), `+item+
+					` INSERT INTO flags SELECT $`+strconv.Itoa(len(args))+`, on_ FROM f`, args...); err != nil {
+					t.Fatalf("statement with events (%v): %v", on, err)
+				}
+				o.Written()
+			}
+			want = 3 // the shipped event of the statement whose condition held
+		}
+		var n int
+		if err := d.QueryRowContext(ctx, `SELECT COUNT(*) FROM events_outbox`).Scan(&n); err != nil || n != want {
+			t.Fatalf("outbox holds %d events (%v), want %d", n, err, want)
+		}
+		runOutbox(t, o)
+		waitFor(t, 20*time.Second, "the events in the stream", func() bool { return streamMsgs(t, b) >= uint64(want) })
+		if got := streamMsgs(t, b); got != uint64(want) {
+			t.Errorf("stream holds %d events, want %d", got, want)
+		}
+	})
 }
