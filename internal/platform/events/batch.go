@@ -79,19 +79,19 @@ func (c *Consumer) sift(ctx context.Context, msgs []jetstream.Msg) ([]jetstream.
 	return good, evs
 }
 
-// processBatch claims every event id for this consumer and runs the batch handler on the events
+// processBatch claims every event id for this consumer (in one statement) and runs the batch handler on the events
 // not processed before, all in one transaction. It reports which events were duplicates.
 func (c *Consumer) processBatch(ctx context.Context, evs []Event) ([]bool, error) {
 	dup := make([]bool, len(evs))
 	err := c.d.InTx(ctx, func(tx *db.Tx) error {
+		claimed, err := c.claimAll(ctx, tx, evs)
+		if err != nil {
+			return err
+		}
 		fresh := make([]Event, 0, len(evs))
 		for i, ev := range evs {
-			ok, err := c.claim(ctx, tx, ev)
-			if err != nil {
-				return err
-			}
-			dup[i] = !ok
-			if ok {
+			dup[i] = !claimed[i]
+			if claimed[i] {
 				fresh = append(fresh, ev)
 			}
 		}

@@ -41,6 +41,12 @@ type ConsumerOptions struct {
 	// BatchWait is how long SubscribeBatch and SubscribeGrouped wait for more events after the
 	// first before they handle what they have; default 5ms. Subscribe ignores it.
 	BatchWait time.Duration
+	// TxOnly says the handler has no effect outside its transaction (it writes through tx and
+	// defers the rest to AfterCommit hooks), so that SubscribeGrouped may run a group without a
+	// savepoint per event and, only if a handler fails, roll the group back and run it again
+	// with them: a group then costs no savepoint statements. Not for a handler that sends mail
+	// or calls out, which the rerun would repeat. Others ignore it.
+	TxOnly bool
 }
 
 // Handler processes one event inside tx. It returns an error to roll back and have the event
@@ -92,10 +98,12 @@ func Subscribe(ctx context.Context, b *Bus, d *db.DB, o ConsumerOptions, h Handl
 
 // SubscribeGrouped is Subscribe with fewer transactions: the events already waiting when one
 // arrives (up to o.MaxBatch, gathered for at most o.BatchWait) are handled, in stream order, in
-// one transaction, each event in a savepoint of its own where its id is claimed and h runs. An
-// event whose h fails (or panics) is rolled back to its savepoint alone, writes and AfterCommit
-// hooks, and is retried and parked exactly as with Subscribe, while the others commit and are
-// acknowledged after the commit. If the transaction as a whole fails (the store, the commit),
+// one transaction: their ids are claimed in one statement, then h runs for each new one in a
+// savepoint of its own (a group of one needs none: it runs as with Subscribe). An event whose h
+// fails (or panics) is rolled back to its savepoint alone, writes and AfterCommit hooks, its
+// claim is taken back, and it is retried and parked exactly as with Subscribe, while the others
+// commit and are acknowledged after the commit. A value that every event of a group reads can be
+// loaded once per group with Shared; o.TxOnly saves the savepoints of a handler that allows it. If the transaction as a whole fails (the store, the commit),
 // nothing of it committed and its events are handled one at a time as Subscribe does.
 //
 // h is the same as for Subscribe; the difference it may see is that effects outside the store

@@ -12,10 +12,11 @@ import (
 )
 
 // handleGroup processes msgs, in stream order, in one transaction, each event in a savepoint of
-// its own (claim, then handler): a failing event is rolled back alone and answered as handle
-// would (retried after the backoff, or parked), while the others are acknowledged once the
+// its own (see processGroup): a failing event is rolled back alone and answered as handle would
+// (retried after the backoff, or parked), while the others are acknowledged once the
 // transaction has committed. Messages that do not parse go through handle, which parks them; if
 // the transaction itself fails, nothing of it committed and every message goes through handle.
+// A group of one also goes through handle: its transaction is its savepoint.
 func (c *Consumer) handleGroup(ctx context.Context, msgs []jetstream.Msg) {
 	good, evs := c.sift(ctx, msgs)
 	if len(good) == 0 {
@@ -58,26 +59,66 @@ func (c *Consumer) handleGroup(ctx context.Context, msgs []jetstream.Msg) {
 // outcome is what became of one event of a group whose transaction committed.
 type outcome struct {
 	duplicate bool
-	err       error // the handler's; its savepoint was rolled back
+	err       error // the handler's; its writes were rolled back
 }
 
-// processGroup claims and handles evs in one transaction, each in a savepoint, with ctxs[i] for
-// evs[i]. The error is about the transaction as a whole (a store failure, or the commit): then
-// nothing committed. Otherwise the outcomes say what became of each event.
+// errRerun ends a group run without savepoints when one of its handlers failed.
+var errRerun = errors.New("a handler failed in a group without savepoints")
+
+// processGroup claims and handles evs in one transaction, with ctxs[i] for evs[i]. Each event's
+// handler runs in a savepoint; with ConsumerOptions.TxOnly the group first runs without them,
+// and again with them only if a handler failed. The error is about the transaction as a whole
+// (a store failure, or the commit): then nothing committed. Otherwise the outcomes say what
+// became of each event.
 func (c *Consumer) processGroup(ctx context.Context, ctxs []context.Context, evs []Event) ([]outcome, error) {
+	if c.o.TxOnly {
+		out, err := c.runGroup(ctx, ctxs, evs, false)
+		if !errors.Is(err, errRerun) {
+			return out, err
+		}
+		c.log.Debug("events: a handler failed; running the group again with a savepoint per event", "events", len(evs))
+	}
+	return c.runGroup(ctx, ctxs, evs, true)
+}
+
+// runGroup is one run of processGroup. The group's event ids are claimed in one statement first
+// (so a copy of an event being handled elsewhere waits for that transaction, as with claim);
+// the claim of an event whose handler fails is taken back, so the event counts as unprocessed
+// when it comes again. Without savepoints, the first failing handler ends the run with errRerun.
+func (c *Consumer) runGroup(ctx context.Context, ctxs []context.Context, evs []Event, savepoints bool) ([]outcome, error) {
 	out := make([]outcome, len(evs))
 	err := c.d.InTx(ctx, func(tx *db.Tx) error {
 		clear(out) // InTx may run this again on PostgreSQL
+		fresh, err := c.claimAll(ctx, tx, evs)
+		if err != nil {
+			return err
+		}
+		shared := &sharedValues{}
 		for i, ev := range evs {
-			err := tx.Savepoint(ctxs[i], func(sp *db.Tx) error {
-				var err error
-				out[i].duplicate, err = c.claimAndHandle(ctxs[i], sp, ev)
-				return err
+			if !fresh[i] {
+				out[i].duplicate = true
+				continue
+			}
+			hctx := context.WithValue(ctxs[i], sharedKey{}, shared)
+			if !savepoints {
+				if err := c.callHandler(hctx, tx, ev); err != nil {
+					return errRerun
+				}
+				continue
+			}
+			err := tx.Savepoint(hctx, func(sp *db.Tx) error {
+				if err := c.callHandler(hctx, sp, ev); err != nil {
+					return errHandler{err}
+				}
+				return nil
 			})
 			var he errHandler
 			switch {
 			case errors.As(err, &he):
 				out[i].err = he.err
+				if err := c.unclaim(ctx, tx, ev); err != nil {
+					return err
+				}
 			case err != nil:
 				return err
 			}

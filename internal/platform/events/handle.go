@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -147,6 +148,57 @@ func (c *Consumer) claim(ctx context.Context, tx *db.Tx, ev Event) (fresh bool, 
 		return false, fmt.Errorf("claim event: %w", err)
 	}
 	return n == 1, nil
+}
+
+// claimAll claims evs' ids for this consumer in tx in one statement, as claim does each, and
+// reports which of evs are fresh: not claimed before, and the first copy of their id in evs.
+func (c *Consumer) claimAll(ctx context.Context, tx *db.Tx, evs []Event) (fresh []bool, err error) {
+	var q strings.Builder
+	q.WriteString(`INSERT INTO events_processed (consumer, event_id, processed_at) VALUES `)
+	args := []any{c.o.Name, time.Now().UnixMilli()}
+	listed := make(map[string]bool, len(evs))
+	for _, ev := range evs {
+		if listed[ev.ID] {
+			continue
+		}
+		listed[ev.ID] = true
+		if len(args) > 2 {
+			q.WriteString(", ")
+		}
+		args = append(args, ev.ID)
+		q.WriteString("($1, $" + strconv.Itoa(len(args)) + ", $2)")
+	}
+	q.WriteString(` ON CONFLICT DO NOTHING RETURNING event_id`)
+	rows, err := tx.QueryContext(ctx, q.String(), args...)
+	if err != nil {
+		return nil, fmt.Errorf("claim events: %w", err)
+	}
+	defer rows.Close()
+	claimed := make(map[string]bool, len(evs))
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("claim events: %w", err)
+		}
+		claimed[id] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("claim events: %w", err)
+	}
+	fresh = make([]bool, len(evs))
+	for i, ev := range evs {
+		fresh[i] = claimed[ev.ID]
+		delete(claimed, ev.ID) // a later copy in evs is a duplicate
+	}
+	return fresh, nil
+}
+
+// unclaim takes back in tx this consumer's claim of ev, whose handler failed after claimAll.
+func (c *Consumer) unclaim(ctx context.Context, tx *db.Tx, ev Event) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM events_processed WHERE consumer = $1 AND event_id = $2`, c.o.Name, ev.ID); err != nil {
+		return fmt.Errorf("unclaim event: %w", err)
+	}
+	return nil
 }
 
 // callHandler turns a handler panic into an error, so one bad event cannot kill the process and
