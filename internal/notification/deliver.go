@@ -24,10 +24,12 @@ const WebhookConsumer = "notification-webhooks"
 
 // SubscribeWebhooks starts the consumer that queues a delivery per event per endpoint that
 // asked for its type. The events waiting together share a transaction (events.SubscribeGrouped):
-// a checkout's order.placed and order.paid, and those of concurrent checkouts, commit at once.
+// a checkout's order.placed and order.paid, and those of concurrent checkouts, commit at once,
+// reading the endpoints once. The handler only writes rows (the worker sends them), so a group
+// runs without a savepoint per event (events.ConsumerOptions.TxOnly).
 func (s *Service) SubscribeWebhooks(ctx context.Context, bus *events.Bus) (*events.Consumer, error) {
 	return events.SubscribeGrouped(ctx, bus, s.d, events.ConsumerOptions{Name: WebhookConsumer,
-		Types: []string{"order.>", "payment.refunded", "stock.changed"}, Logger: s.o.Logger}, s.HandleWebhook)
+		Types: []string{"order.>", "payment.refunded", "stock.changed"}, Logger: s.o.Logger, TxOnly: true}, s.HandleWebhook)
 }
 
 // payload is the body of a delivery (Standard Webhooks): the type, when it happened, and the
@@ -44,29 +46,18 @@ func (s *Service) HandleWebhook(ctx context.Context, tx *db.Tx, ev events.Event)
 	if !slices.Contains(WebhookTypes, ev.Type) {
 		return nil
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT id, event_types FROM notification_endpoints WHERE deleted_at IS NULL`)
+	eps, err := events.Shared(ctx, endpointsKey{}, func() ([]hookEndpoint, error) { return liveEndpoints(ctx, tx) })
 	if err != nil {
-		return fmt.Errorf("webhook endpoints: %w", err)
+		return err
 	}
 	var ids []string
-	for rows.Next() {
-		var id, raw string
-		var types []string
-		if err := rows.Scan(&id, &raw); err != nil {
-			rows.Close()
-			return err
-		}
-		if err := json.Unmarshal([]byte(raw), &types); err != nil {
-			rows.Close()
-			return err
-		}
-		if slices.Contains(types, "*") || slices.Contains(types, ev.Type) {
-			ids = append(ids, id)
+	for _, ep := range eps {
+		if slices.Contains(ep.types, "*") || slices.Contains(ep.types, ev.Type) {
+			ids = append(ids, ep.id)
 		}
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil || len(ids) == 0 {
-		return err
+	if len(ids) == 0 {
+		return nil
 	}
 	body, err := json.Marshal(payload{Type: ev.Type, Timestamp: ev.Time.UTC(), EventID: ev.ID, Data: ev.Data})
 	if err != nil {
@@ -82,6 +73,40 @@ func (s *Service) HandleWebhook(ctx context.Context, tx *db.Tx, ev events.Event)
 	}
 	tx.AfterCommit(s.nudge)
 	return nil
+}
+
+// endpointsKey shares the endpoint list among the events of a group (events.Shared).
+type endpointsKey struct{}
+
+// hookEndpoint is an endpoint as HandleWebhook needs it: its id and the types it asked for.
+type hookEndpoint struct {
+	id    string
+	types []string
+}
+
+// liveEndpoints reads the endpoints not deleted, in tx.
+func liveEndpoints(ctx context.Context, tx *db.Tx) ([]hookEndpoint, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT id, event_types FROM notification_endpoints WHERE deleted_at IS NULL`)
+	if err != nil {
+		return nil, fmt.Errorf("webhook endpoints: %w", err)
+	}
+	defer rows.Close()
+	var eps []hookEndpoint
+	for rows.Next() {
+		var ep hookEndpoint
+		var raw string
+		if err := rows.Scan(&ep.id, &raw); err != nil {
+			return nil, fmt.Errorf("webhook endpoints: %w", err)
+		}
+		if err := json.Unmarshal([]byte(raw), &ep.types); err != nil {
+			return nil, fmt.Errorf("webhook endpoint %s: %w", ep.id, err)
+		}
+		eps = append(eps, ep)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("webhook endpoints: %w", err)
+	}
+	return eps, nil
 }
 
 // Sign returns the webhook-signature header value for a delivery: "v1," and the base64
