@@ -1,0 +1,165 @@
+package events
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/pasarhq/pasar/internal/platform/db"
+	"github.com/pasarhq/pasar/internal/platform/db/dbtest"
+)
+
+// testEvent returns an event with id and typ and an empty payload.
+func testEvent(id, typ string) Event {
+	return Event{ID: id, Type: typ, Version: 1, Time: time.Now(), Data: json.RawMessage(`{}`)}
+}
+
+// runGroups returns a consumer named name with handler h (and, if txOnly, TxOnly set) and a
+// function that runs a group of events on it as handleGroup does, failing the test if its
+// transaction fails as a whole.
+func runGroups(t *testing.T, d *db.DB, name string, txOnly bool, h Handler) (*Consumer, func(evs ...Event) []outcome) {
+	c := &Consumer{d: d, o: ConsumerOptions{Name: name, TxOnly: txOnly}, h: h, log: testLog()}
+	return c, func(evs ...Event) []outcome {
+		t.Helper()
+		ctx := context.Background()
+		ctxs := make([]context.Context, len(evs))
+		for i := range ctxs {
+			ctxs[i] = ctx
+		}
+		out, err := c.processGroup(ctx, ctxs, evs)
+		if err != nil {
+			t.Fatalf("group: %v", err)
+		}
+		return out
+	}
+}
+
+// TestProcessGroup checks a group's claims, made in one statement: an event processed before
+// and the second copy of an event in the group are duplicates; a failing event (here after a
+// failed statement, which aborts a PostgreSQL transaction) is rolled back alone, and its claim
+// with it, so it is handled when it comes again; the others commit once each. Shared loads once
+// per transaction. With TxOnly the same holds, the group having run twice (without savepoints,
+// then with them) because an event failed.
+func TestProcessGroup(t *testing.T) {
+	t.Parallel()
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		t.Parallel()
+		prepare(t, d)
+		for _, tc := range []struct {
+			name   string
+			txOnly bool
+			runs   int // transactions the group with a failing event takes
+		}{{"savepoints", false, 1}, {"txonly", true, 2}} {
+			t.Run(tc.name, func(t *testing.T) {
+				name := uniq("run")
+				seen := newCalls()
+				var mu sync.Mutex
+				fail := map[string]bool{"bad": true}
+				loads := 0
+				h := func(ctx context.Context, tx *db.Tx, ev Event) error {
+					seen.called(tx, ev)
+					if _, err := Shared(ctx, "config", func() (int, error) { loads++; return loads, nil }); err != nil {
+						return err
+					}
+					if err := apply(ctx, tx, name, ev); err != nil {
+						return err
+					}
+					mu.Lock()
+					defer mu.Unlock()
+					if fail[ev.ID] {
+						_, err := tx.ExecContext(ctx, `SELECT * FROM no_such_table`)
+						return errors.Join(errors.New("boom"), err)
+					}
+					return nil
+				}
+				c, group := runGroups(t, d, name, tc.txOnly, h)
+				if dup, _, err := c.process(context.Background(), testEvent("before", "t")); dup || err != nil {
+					t.Fatalf("process alone: duplicate %v, %v", dup, err)
+				}
+				loads = 0
+
+				out := group(testEvent("a", "t"), testEvent("before", "t"), testEvent("bad", "t"), testEvent("a", "t"), testEvent("c", "t"))
+				for i, want := range []outcome{{}, {duplicate: true}, {err: errors.New("boom")}, {duplicate: true}, {}} {
+					if out[i].duplicate != want.duplicate || (out[i].err != nil) != (want.err != nil) {
+						t.Errorf("event %d: %+v, want %+v", i, out[i], want)
+					}
+				}
+				if events, total := applied(t, d, name); events != 3 || total != 3 {
+					t.Errorf("applied %d events %d times, want 3 once each (before, a, c)", events, total)
+				}
+				// Without savepoints the first run ends at the failing event: c comes after it.
+				for id, runs := range map[string]int{"a": tc.runs, "c": 1} {
+					if n, hooks := seen.get(id); n != runs || hooks != 1 {
+						t.Errorf("event %s: handled %d times with %d hooks run, want %d and 1", id, n, hooks, runs)
+					}
+				}
+				if n, hooks := seen.get("bad"); n != tc.runs || hooks != 0 {
+					t.Errorf("failing event: handled %d times with %d hooks run, want %d and 0", n, hooks, tc.runs)
+				}
+				if loads != tc.runs {
+					t.Errorf("Shared loaded %d times, want once per transaction (%d)", loads, tc.runs)
+				}
+
+				// Redelivered: the failed event is new, the others are duplicates; a group that
+				// fails nothing runs once.
+				mu.Lock()
+				fail["bad"] = false
+				mu.Unlock()
+				out = group(testEvent("bad", "t"), testEvent("a", "t"), testEvent("c", "t"))
+				if out[0].duplicate || out[0].err != nil || !out[1].duplicate || !out[2].duplicate {
+					t.Errorf("redelivered group: %+v", out)
+				}
+				if n, hooks := seen.get("bad"); n != tc.runs+1 || hooks != 1 {
+					t.Errorf("failed event redelivered: handled %d times with %d hooks run, want %d and 1", n, hooks, tc.runs+1)
+				}
+				if events, total := applied(t, d, name); events != 4 || total != 4 {
+					t.Errorf("applied %d events %d times, want 4 once each", events, total)
+				}
+			})
+		}
+	})
+}
+
+// TestGroupClaimWaits checks that a group's claims wait for a transaction that claimed one of
+// its events and has not committed (a copy delivered twice, handled elsewhere): once that one
+// commits, the event is a duplicate in the group and its handler does not run again.
+func TestGroupClaimWaits(t *testing.T) {
+	t.Parallel()
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		t.Parallel()
+		prepare(t, d)
+		name := uniq("wait")
+		seen := newCalls()
+		c, group := runGroups(t, d, name, false, func(ctx context.Context, tx *db.Tx, ev Event) error {
+			seen.called(tx, ev)
+			return apply(ctx, tx, name, ev)
+		})
+		claimed, release := make(chan struct{}), make(chan struct{})
+		done := make(chan error, 1)
+		go func() {
+			done <- d.InTx(context.Background(), func(tx *db.Tx) error {
+				if _, err := c.claimAndHandle(context.Background(), tx, testEvent("x", "t")); err != nil {
+					return err
+				}
+				close(claimed)
+				<-release
+				return nil
+			})
+		}()
+		<-claimed
+		time.AfterFunc(100*time.Millisecond, func() { close(release) })
+		out := group(testEvent("x", "t"), testEvent("y", "t"))
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		if !out[0].duplicate || out[1].duplicate {
+			t.Errorf("outcomes %+v, want x a duplicate and y new", out)
+		}
+		if events, total := applied(t, d, name); events != 2 || total != 2 {
+			t.Errorf("applied %d events %d times, want 2 once each", events, total)
+		}
+	})
+}
