@@ -88,13 +88,14 @@ func BenchmarkPublishBaseline(b *testing.B) {
 }
 
 // BenchmarkConsume measures a consumer's throughput with Subscribe (a transaction per event)
-// against SubscribeGrouped (the events waiting in one transaction, each in a savepoint): b.N
+// against SubscribeGrouped (the events waiting in one transaction, each in a savepoint, or with
+// TxOnly without savepoints unless a handler fails): b.N
 // events wait in the stream, then are timed from the consumer's start until the last one's
 // transaction has committed. The handler writes one row per event, as the notification
 // consumers do; tx/event is the transactions it took per event.
 func BenchmarkConsume(b *testing.B) {
 	for _, engine := range []db.Engine{db.SQLite, db.Postgres} {
-		for _, mode := range []string{"subscribe", "grouped"} {
+		for _, mode := range []string{"subscribe", "grouped", "grouped-txonly"} {
 			b.Run(string(engine)+"/"+mode, func(b *testing.B) {
 				d := dbtest.Open(b, engine)
 				prepare(b, d)
@@ -127,9 +128,13 @@ func BenchmarkConsume(b *testing.B) {
 				start := time.Now()
 				var c *Consumer
 				var err error
-				if mode == "grouped" {
+				switch mode {
+				case "grouped-txonly":
+					opts.TxOnly = true
+					fallthrough
+				case "grouped":
 					c, err = SubscribeGrouped(ctx, bus, d, opts, h)
-				} else {
+				default:
 					c, err = Subscribe(ctx, bus, d, opts, h)
 				}
 				if err != nil {
