@@ -99,12 +99,13 @@ func Subscribe(ctx context.Context, b *Bus, d *db.DB, o ConsumerOptions, h Handl
 // SubscribeGrouped is Subscribe with fewer transactions: the events already waiting when one
 // arrives (up to o.MaxBatch, gathered for at most o.BatchWait) are handled, in stream order, in
 // one transaction: their ids are claimed in one statement, then h runs for each new one in a
-// savepoint of its own (a group of one needs none: it runs as with Subscribe). An event whose h
-// fails (or panics) is rolled back to its savepoint alone, writes and AfterCommit hooks, its
-// claim is taken back, and it is retried and parked exactly as with Subscribe, while the others
-// commit and are acknowledged after the commit. A value that every event of a group reads can be
-// loaded once per group with Shared; o.TxOnly saves the savepoints of a handler that allows it. If the transaction as a whole fails (the store, the commit),
-// nothing of it committed and its events are handled one at a time as Subscribe does.
+// savepoint of its own (the only new event of a group needs none: the transaction is its
+// savepoint). An event whose h fails (or panics) is rolled back to its savepoint alone, writes
+// and AfterCommit hooks, its claim is taken back, and it is retried and parked exactly as with
+// Subscribe, while the others commit and are acknowledged after the commit. If the transaction
+// as a whole fails (the store, the commit), nothing of it committed and its events are handled
+// one at a time as Subscribe does. A value that every event of a group reads can be loaded once
+// per group with Shared; o.TxOnly saves the savepoints of a handler that allows it.
 //
 // h is the same as for Subscribe; the difference it may see is that effects outside the store
 // (a mail sent) of every event of a group are repeated when the group's commit fails, where

@@ -65,43 +65,51 @@ type outcome struct {
 // errRerun ends a group run without savepoints when one of its handlers failed.
 var errRerun = errors.New("a handler failed in a group without savepoints")
 
-// processGroup claims and handles evs in one transaction, with ctxs[i] for evs[i]. Each event's
-// handler runs in a savepoint; with ConsumerOptions.TxOnly the group first runs without them,
-// and again with them only if a handler failed. The error is about the transaction as a whole
-// (a store failure, or the commit): then nothing committed. Otherwise the outcomes say what
-// became of each event.
+// processGroup claims and handles evs in one transaction, with ctxs[i] for evs[i]. Each new
+// event's handler runs in a savepoint, unless it is the only new one: then the transaction is its
+// savepoint, a failure rolling back nothing else. With ConsumerOptions.TxOnly the group first
+// runs without savepoints, and again with them only if a handler failed. The error is about the
+// transaction as a whole (a store failure, or the commit): then nothing committed. Otherwise the
+// outcomes say what became of each event.
 func (c *Consumer) processGroup(ctx context.Context, ctxs []context.Context, evs []Event) ([]outcome, error) {
-	if c.o.TxOnly {
-		out, err := c.runGroup(ctx, ctxs, evs, false)
-		if !errors.Is(err, errRerun) {
-			return out, err
-		}
-		c.log.Debug("events: a handler failed; running the group again with a savepoint per event", "events", len(evs))
+	out, alone, err := c.runGroup(ctx, ctxs, evs, !c.o.TxOnly)
+	if !errors.Is(err, errRerun) {
+		return out, err
 	}
-	return c.runGroup(ctx, ctxs, evs, true)
+	if alone {
+		return out, nil // the rollback took back the failing event and nothing else
+	}
+	c.log.Debug("events: a handler failed; running the group again with a savepoint per event", "events", len(evs))
+	out, _, err = c.runGroup(ctx, ctxs, evs, true)
+	return out, err
 }
 
-// runGroup is one run of processGroup. The group's event ids are claimed in one statement first
-// (so a copy of an event being handled elsewhere waits for that transaction, as with claim);
-// the claim of an event whose handler fails is taken back, so the event counts as unprocessed
-// when it comes again. Without savepoints, the first failing handler ends the run with errRerun.
-func (c *Consumer) runGroup(ctx context.Context, ctxs []context.Context, evs []Event, savepoints bool) ([]outcome, error) {
-	out := make([]outcome, len(evs))
-	err := c.d.InTx(ctx, func(tx *db.Tx) error {
+// runGroup is one run of processGroup; alone reports that one event of evs was new. The group's
+// event ids are claimed in one statement first (so a copy of an event being handled elsewhere
+// waits for that transaction, as with claim); the claim of an event whose handler fails in its
+// savepoint is taken back, so the event counts as unprocessed when it comes again. Without
+// savepoints, the first failing handler ends the run with errRerun and its outcome.
+func (c *Consumer) runGroup(ctx context.Context, ctxs []context.Context, evs []Event, savepoints bool) (out []outcome, alone bool, err error) {
+	out = make([]outcome, len(evs))
+	err = c.d.InTx(ctx, func(tx *db.Tx) error {
 		clear(out) // InTx may run this again on PostgreSQL
 		fresh, err := c.claimAll(ctx, tx, evs)
 		if err != nil {
 			return err
 		}
+		alone = count(fresh) == 1
+		for i := range evs {
+			out[i].duplicate = !fresh[i] // known before a failing handler may end the run
+		}
 		shared := &sharedValues{}
 		for i, ev := range evs {
 			if !fresh[i] {
-				out[i].duplicate = true
 				continue
 			}
 			hctx := context.WithValue(ctxs[i], sharedKey{}, shared)
-			if !savepoints {
+			if !savepoints || alone {
 				if err := c.callHandler(hctx, tx, ev); err != nil {
+					out[i].err = err
 					return errRerun
 				}
 				continue
@@ -125,5 +133,16 @@ func (c *Consumer) runGroup(ctx context.Context, ctxs []context.Context, evs []E
 		}
 		return nil
 	})
-	return out, err
+	return out, alone, err
+}
+
+// count returns how many of bs are true.
+func count(bs []bool) int {
+	n := 0
+	for _, b := range bs {
+		if b {
+			n++
+		}
+	}
+	return n
 }

@@ -41,8 +41,8 @@ func runGroups(t *testing.T, d *db.DB, name string, txOnly bool, h Handler) (*Co
 // and the second copy of an event in the group are duplicates; a failing event (here after a
 // failed statement, which aborts a PostgreSQL transaction) is rolled back alone, and its claim
 // with it, so it is handled when it comes again; the others commit once each. Shared loads once
-// per transaction. With TxOnly the same holds, the group having run twice (without savepoints,
-// then with them) because an event failed.
+// per transaction. The only new event of a group runs without a savepoint. With TxOnly the same
+// holds, a group with a failing event having run twice (without savepoints, then with them).
 func TestProcessGroup(t *testing.T) {
 	t.Parallel()
 	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
@@ -103,20 +103,37 @@ func TestProcessGroup(t *testing.T) {
 					t.Errorf("Shared loaded %d times, want once per transaction (%d)", loads, tc.runs)
 				}
 
-				// Redelivered: the failed event is new, the others are duplicates; a group that
+				// The only new event of a group runs without a savepoint, even without TxOnly: its
+				// failure rolls the transaction back, which takes back nothing else, and is not
+				// run again.
+				mu.Lock()
+				fail["lone"] = true
+				mu.Unlock()
+				out = group(testEvent("a", "t"), testEvent("lone", "t"), testEvent("c", "t"))
+				if !out[0].duplicate || out[1].duplicate || out[1].err == nil || !out[2].duplicate {
+					t.Errorf("group with one new event, failing: %+v", out)
+				}
+				if n, hooks := seen.get("lone"); n != 1 || hooks != 0 {
+					t.Errorf("lone failing event: handled %d times with %d hooks run, want 1 and 0", n, hooks)
+				}
+				if events, total := applied(t, d, name); events != 3 || total != 3 {
+					t.Errorf("applied %d events %d times, want still 3 once each", events, total)
+				}
+
+				// Redelivered: the failed events are new, the others are duplicates; a group that
 				// fails nothing runs once.
 				mu.Lock()
-				fail["bad"] = false
+				fail["bad"], fail["lone"] = false, false
 				mu.Unlock()
-				out = group(testEvent("bad", "t"), testEvent("a", "t"), testEvent("c", "t"))
-				if out[0].duplicate || out[0].err != nil || !out[1].duplicate || !out[2].duplicate {
+				out = group(testEvent("bad", "t"), testEvent("a", "t"), testEvent("lone", "t"), testEvent("c", "t"))
+				if out[0].duplicate || out[0].err != nil || !out[1].duplicate || out[2].duplicate || out[2].err != nil || !out[3].duplicate {
 					t.Errorf("redelivered group: %+v", out)
 				}
 				if n, hooks := seen.get("bad"); n != tc.runs+1 || hooks != 1 {
 					t.Errorf("failed event redelivered: handled %d times with %d hooks run, want %d and 1", n, hooks, tc.runs+1)
 				}
-				if events, total := applied(t, d, name); events != 4 || total != 4 {
-					t.Errorf("applied %d events %d times, want 4 once each", events, total)
+				if events, total := applied(t, d, name); events != 5 || total != 5 {
+					t.Errorf("applied %d events %d times, want 5 once each", events, total)
 				}
 			})
 		}
