@@ -79,8 +79,9 @@ func (c *Consumer) sift(ctx context.Context, msgs []jetstream.Msg) ([]jetstream.
 	return good, evs
 }
 
-// processBatch claims every event id for this consumer (in one statement) and runs the batch handler on the events
-// not processed before, all in one transaction. It reports which events were duplicates.
+// processBatch claims every event id for this consumer, in one statement, and runs the batch
+// handler on the events not processed before, all in one transaction. It reports which events
+// were duplicates.
 func (c *Consumer) processBatch(ctx context.Context, evs []Event) ([]bool, error) {
 	dup := make([]bool, len(evs))
 	err := c.d.InTx(ctx, func(tx *db.Tx) error {
