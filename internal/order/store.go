@@ -156,20 +156,14 @@ func movePostgres(ctx context.Context, d *db.DB, out *events.Outbox, o *Order, t
 	if err != nil {
 		return err
 	}
-	var q strings.Builder
-	q.WriteString(`WITH u AS (` + moveOrder + ` RETURNING id), ` + evs + ` ` + insertHistory +
-		` SELECT u.id, v.n, v.f, v.t, v.a, v.note, v.at FROM u, (VALUES `)
+	rows := make([][]any, len(hist))
 	for i, r := range hist {
-		if i > 0 {
-			q.WriteString(`, `)
-		}
-		// Typed, since a VALUES list in FROM does not take its types from the insert.
-		n := len(args)
-		fmt.Fprintf(&q, `($%d::integer, $%d::text, $%d::text, $%d::text, $%d::text, $%d::bigint)`, n+1, n+2, n+3, n+4, n+5, n+6)
-		args = append(args, r[1:]...)
+		rows[i] = r[1:] // the order id comes from u
 	}
-	q.WriteString(`) AS v(n, f, t, a, note, at)`)
-	res, err := d.ExecContext(ctx, q.String(), args...)
+	values, args := db.TypedValues(rows, args, "integer", "text", "text", "text", "text", "bigint")
+	q := `WITH u AS (` + moveOrder + ` RETURNING id), ` + evs + ` ` + insertHistory +
+		` SELECT u.id, v.n, v.f, v.t, v.a, v.note, v.at FROM u, (` + values + `) AS v(n, f, t, a, note, at)`
+	res, err := d.ExecContext(ctx, q, args...)
 	if err != nil {
 		return fmt.Errorf("record order change: %w", err)
 	}

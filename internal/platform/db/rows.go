@@ -10,6 +10,14 @@ import (
 // $(len(args)+1), and args with the rows' values appended: several rows in one statement, one
 // round trip, after args that the statement's text before it already numbers.
 func Values(rows [][]any, args []any) (string, []any) {
+	return TypedValues(rows, args)
+}
+
+// TypedValues is Values with each column's placeholder cast to the SQL type of the same place in
+// types (all of a row's columns, when any). A VALUES list read as a table (in FROM, or in a WITH
+// item) takes no types from where its rows go, and PostgreSQL types an untyped parameter there
+// as text.
+func TypedValues(rows [][]any, args []any, types ...string) (string, []any) {
 	var q strings.Builder
 	q.WriteString("VALUES ")
 	for i, row := range rows {
@@ -22,7 +30,11 @@ func Values(rows [][]any, args []any) (string, []any) {
 				q.WriteString(", ")
 			}
 			args = append(args, v)
-			q.WriteString("$" + strconv.Itoa(len(args)))
+			if types != nil {
+				q.WriteString("CAST($" + strconv.Itoa(len(args)) + " AS " + types[j] + ")")
+			} else {
+				q.WriteString("$" + strconv.Itoa(len(args)))
+			}
 		}
 		q.WriteByte(')')
 	}

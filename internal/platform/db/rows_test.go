@@ -41,3 +41,30 @@ func TestInsertRows(t *testing.T) {
 		}
 	})
 }
+
+// TestTypedValues: a VALUES list read as a table in FROM takes its column types from the casts,
+// where PostgreSQL would otherwise type the parameters as text and refuse the insert.
+func TestTypedValues(t *testing.T) {
+	t.Parallel()
+	q, _ := db.TypedValues([][]any{{1, "a"}}, []any{"x"}, "bigint", "text")
+	if q != "VALUES (CAST($2 AS bigint), CAST($3 AS text))" {
+		t.Fatalf("%q", q)
+	}
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		if d.Engine() != db.Postgres {
+			return // SQLite names no columns of a table in FROM (AS v(n, s)); its callers are PostgreSQL's
+		}
+		ctx := context.Background()
+		if _, err := d.ExecContext(ctx, `CREATE TABLE typed_test (n BIGINT, s TEXT)`); err != nil {
+			t.Fatal(err)
+		}
+		values, args := db.TypedValues([][]any{{int64(4), "a"}, {int64(5), "b"}}, []any{int64(1)}, "bigint", "text")
+		if _, err := d.ExecContext(ctx, `INSERT INTO typed_test (n, s) SELECT v.n + $1, v.s FROM (`+values+`) AS v(n, s)`, args...); err != nil {
+			t.Fatal(err)
+		}
+		var sum int
+		if err := d.QueryRowContext(ctx, `SELECT SUM(n) FROM typed_test`).Scan(&sum); err != nil || sum != 11 {
+			t.Fatalf("sum %d, %v", sum, err)
+		}
+	})
+}

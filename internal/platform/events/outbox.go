@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 	"sync"
 	"time"
 
@@ -69,32 +68,18 @@ type Draft struct {
 // AddAll records events as Add does, in the order given and with one statement, which on
 // PostgreSQL is one round trip however many there are.
 func (o *Outbox) AddAll(ctx context.Context, tx *db.Tx, drafts ...Draft) ([]Event, error) {
-	evs := make([]Event, len(drafts))
-	args := make([]any, 0, 4*len(drafts))
-	var q strings.Builder
-	q.WriteString(`INSERT INTO events_outbox (id, type, payload, created_at) VALUES `)
-	for i, d := range drafts {
-		ev, payload, err := o.event(ctx, d)
-		if err != nil {
-			return nil, err
-		}
-		evs[i] = ev
-		if i > 0 {
-			q.WriteString(", ")
-		}
-		n := len(args)
-		fmt.Fprintf(&q, "($%d, $%d, $%d, $%d)", n+1, n+2, n+3, n+4)
-		args = append(args, ev.ID, ev.Type, payload, ev.Time.UnixMilli())
+	evs, rows, err := o.rows(ctx, drafts)
+	if err != nil || len(drafts) == 0 {
+		return evs, err
 	}
-	if len(drafts) == 0 {
-		return nil, nil
-	}
-	if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
+	if err := db.InsertRows(ctx, tx, insertOutbox, rows); err != nil {
 		return nil, fmt.Errorf("events: add %s: %w", drafts[0].Type, err)
 	}
 	tx.AfterCommit(o.notify)
 	return evs, nil
 }
+
+const insertOutbox = `INSERT INTO events_outbox (id, type, payload, created_at)`
 
 // Within returns a WITH item (named events_out) that inserts the events of drafts, for a
 // PostgreSQL statement that writes a change together with its events: one statement is one round
@@ -102,30 +87,30 @@ func (o *Outbox) AddAll(ctx context.Context, tx *db.Tx, drafts ...Draft) ([]Even
 // it returns extended. With cond (an SQL condition, e.g. over the statement's other WITH items)
 // the events are inserted only when it holds. Call Written once the statement has committed.
 func (o *Outbox) Within(ctx context.Context, args []any, cond string, drafts ...Draft) (string, []any, []Event, error) {
+	evs, rows, err := o.rows(ctx, drafts)
+	if err != nil {
+		return "", nil, nil, err
+	}
+	values, args := db.TypedValues(rows, args, "text", "text", "text", "bigint")
+	item := `events_out AS (` + insertOutbox + ` SELECT v.id, v.type, v.payload, v.at FROM (` + values + `) AS v(id, type, payload, at)`
+	if cond != "" {
+		item += ` WHERE ` + cond
+	}
+	return item + `)`, args, evs, nil
+}
+
+// rows builds the events of drafts and their outbox rows.
+func (o *Outbox) rows(ctx context.Context, drafts []Draft) ([]Event, [][]any, error) {
 	evs := make([]Event, len(drafts))
-	var q strings.Builder
-	q.WriteString(`events_out AS (INSERT INTO events_outbox (id, type, payload, created_at)
-		SELECT v.id, v.type, v.payload, v.at FROM (VALUES `)
+	rows := make([][]any, len(drafts))
 	for i, d := range drafts {
 		ev, payload, err := o.event(ctx, d)
 		if err != nil {
-			return "", nil, nil, err
+			return nil, nil, err
 		}
-		evs[i] = ev
-		if i > 0 {
-			q.WriteString(", ")
-		}
-		// Typed, since a VALUES list in FROM does not take its types from the insert.
-		n := len(args)
-		fmt.Fprintf(&q, "($%d::text, $%d::text, $%d::text, $%d::bigint)", n+1, n+2, n+3, n+4)
-		args = append(args, ev.ID, ev.Type, payload, ev.Time.UnixMilli())
+		evs[i], rows[i] = ev, []any{ev.ID, ev.Type, payload, ev.Time.UnixMilli()}
 	}
-	q.WriteString(`) AS v(id, type, payload, at)`)
-	if cond != "" {
-		q.WriteString(` WHERE ` + cond)
-	}
-	q.WriteString(`)`)
-	return q.String(), args, evs, nil
+	return evs, rows, nil
 }
 
 // Written wakes the relay for events inserted by a statement carrying Within's item, once that
