@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"slices"
-	"strings"
 
 	"github.com/pasarhq/pasar/internal/platform/db"
 )
@@ -82,12 +80,8 @@ func sell(ctx context.Context, tx *db.Tx, raw string, now int64) error {
 	if err != nil {
 		return fmt.Errorf("commit: reservation lines: %w", err)
 	}
-	for _, l := range lines {
-		if _, err := tx.ExecContext(ctx, `UPDATE inventory_stock
-			SET on_hand = on_hand - $1, reserved = reserved - $1, updated_at = $2
-			WHERE sku = $3 AND warehouse = $4`, l.Quantity, now, l.SKU, l.Warehouse); err != nil {
-			return fmt.Errorf("commit %s: %w", l.SKU, err)
-		}
+	if err := writeRows(ctx, tx, lines, "on_hand = s.on_hand - v.q, reserved = s.reserved - v.q", now); err != nil {
+		return fmt.Errorf("commit: %w", err)
 	}
 	return nil
 }
@@ -110,12 +104,11 @@ func (c *Core) unhold(ctx context.Context, tx *db.Tx, orderID string, status Res
 	if err != nil {
 		return false, fmt.Errorf("release %s: lines: %w", orderID, err)
 	}
+	if err := writeRows(ctx, tx, lines, "reserved = s.reserved - v.q", now); err != nil {
+		return false, fmt.Errorf("release %s: %w", orderID, err)
+	}
 	delta := make(map[string]int64, len(lines))
 	for _, l := range lines {
-		if _, err := tx.ExecContext(ctx, `UPDATE inventory_stock SET reserved = reserved - $1, updated_at = $2
-			WHERE sku = $3 AND warehouse = $4`, l.Quantity, now, l.SKU, l.Warehouse); err != nil {
-			return false, fmt.Errorf("release %s: %w", l.SKU, err)
-		}
 		delta[l.SKU] += l.Quantity
 	}
 	return true, c.publishFlips(ctx, tx, delta, string(status))
@@ -152,19 +145,13 @@ func getReservation(ctx context.Context, q db.Querier, orderID string) (Reservat
 	return r, true, nil
 }
 
-// lockOrder decodes a reservation's lines sorted by SKU and warehouse: the order Reserve locks
-// stock rows in, so a commit or release never waits on a reservation that waits on it
-// (PostgreSQL reported deadlocks between checkouts when commits went in basket order).
+// lockOrder decodes a reservation's lines merged per stock row, sorted by SKU and warehouse: the
+// order Reserve locks stock rows in, so a commit or release never waits on a reservation that
+// waits on it (PostgreSQL reported deadlocks between checkouts when commits went in basket order).
 func lockOrder(raw string) ([]Line, error) {
 	var lines []Line
 	if err := json.Unmarshal([]byte(raw), &lines); err != nil {
 		return nil, err
 	}
-	slices.SortFunc(lines, func(a, b Line) int {
-		if c := strings.Compare(a.SKU, b.SKU); c != 0 {
-			return c
-		}
-		return strings.Compare(a.Warehouse, b.Warehouse)
-	})
-	return lines, nil
+	return merged(lines), nil
 }

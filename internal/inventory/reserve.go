@@ -14,11 +14,13 @@ import (
 
 // Reserve holds every line for orderID until ttl has passed, or none.
 //
-// Each line is a conditional UPDATE (reserved grows only WHERE on_hand - reserved >= quantity),
+// Stock is taken by conditional UPDATEs (reserved grows only WHERE on_hand - reserved >= quantity),
 // so whatever the concurrency, a unit is held at most once: on PostgreSQL the row lock makes a
 // second writer re-check the condition against the first one's result, and SQLite has a single
-// writer. Lines are taken in SKU order, so two orders sharing SKUs lock them in the same order
-// and cannot deadlock. Any short line rolls the whole transaction back.
+// writer. The usual basket, plenty left of every line where it asks for it, is taken in one
+// statement (takeAll); any other goes line by line. Either way rows are locked in SKU order, so
+// two orders sharing SKUs lock them in the same order and cannot deadlock. Any short line rolls
+// the whole transaction back.
 func (c *Core) Reserve(ctx context.Context, orderID string, lines []Line, ttl time.Duration) (Reservation, error) {
 	if err := checkReservation(orderID, lines, ttl); err != nil {
 		return Reservation{}, err
@@ -49,6 +51,21 @@ func (c *Core) Reserve(ctx context.Context, orderID string, lines []Line, ttl ti
 func (c *Core) hold(ctx context.Context, tx *db.Tx, orderID string, lines []Line, ttl time.Duration) (Reservation, error) {
 	now := c.now().UTC().Truncate(time.Millisecond)
 	held := slices.Clone(lines)
+	for i := range held {
+		if held[i].Warehouse == "" {
+			held[i].Warehouse = DefaultWarehouse
+		}
+	}
+	ok, err := takeAll(ctx, tx, merged(held), ms(now))
+	if err != nil {
+		return Reservation{}, fmt.Errorf("reserve %s: %w", orderID, err)
+	}
+	if ok { // nothing was near its threshold, so no SKU's in_stock or low_stock flipped
+		return c.record(ctx, tx, orderID, held, now, ttl)
+	}
+	// Nothing was taken: line by line, with other warehouses to fall back on and the errors
+	// that name each short line.
+	held = slices.Clone(lines)
 	order := make([]int, len(lines))
 	for i := range order {
 		order[i] = i
@@ -99,6 +116,15 @@ func (c *Core) hold(ctx context.Context, tx *db.Tx, orderID string, lines []Line
 		e.Fields = short
 		return Reservation{}, e
 	}
+	r, err := c.record(ctx, tx, orderID, held, now, ttl)
+	if err != nil {
+		return Reservation{}, err
+	}
+	return r, c.publishFlips(ctx, tx, delta, "reserved")
+}
+
+// record inserts the reservation of orderID holding held (each line with its warehouse).
+func (c *Core) record(ctx context.Context, tx *db.Tx, orderID string, held []Line, now time.Time, ttl time.Duration) (Reservation, error) {
 	r := Reservation{OrderID: orderID, Status: Held, Lines: held, ExpiresAt: now.Add(ttl),
 		CreatedAt: now, UpdatedAt: now}
 	raw, err := json.Marshal(held)
@@ -110,7 +136,7 @@ func (c *Core) hold(ctx context.Context, tx *db.Tx, orderID string, lines []Line
 		orderID, Held, string(raw), ms(r.ExpiresAt), ms(now)); err != nil {
 		return Reservation{}, fmt.Errorf("reserve %s: %w", orderID, err)
 	}
-	return r, c.publishFlips(ctx, tx, delta, "reserved")
+	return r, nil
 }
 
 // reserveLine holds l in its warehouse, or with none named in DefaultWarehouse or else the first

@@ -1,0 +1,128 @@
+package inventory
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/pasarhq/pasar/internal/platform/db"
+)
+
+// A checkout touches several stock rows at once: reserving, selling and releasing each write all
+// of them in one statement, since on PostgreSQL every statement is a network round trip. The
+// statements share a head built here: a CTE v (sku, warehouse, q) with one row per stock row and
+// its quantity, and on PostgreSQL a CTE locked that locks the rows in SKU then warehouse order
+// before the statement writes any of them. An UPDATE ... FROM v alone would lock rows in the
+// order of its join, and two checkouts sharing SKUs could then deadlock.
+
+// merged returns lines summed per SKU and warehouse, in SKU then warehouse order: one row of v
+// per stock row, since an UPDATE ... FROM applies only one of several rows that match its target.
+func merged(lines []Line) []Line {
+	out := make([]Line, 0, len(lines))
+	for _, l := range lines {
+		i := slices.IndexFunc(out, func(m Line) bool { return m.SKU == l.SKU && m.Warehouse == l.Warehouse })
+		if i < 0 {
+			out = append(out, l)
+			continue
+		}
+		out[i].Quantity += l.Quantity
+	}
+	slices.SortFunc(out, func(a, b Line) int {
+		return cmp.Or(strings.Compare(a.SKU, b.SKU), strings.Compare(a.Warehouse, b.Warehouse))
+	})
+	return out
+}
+
+// stockRows returns the head "WITH v (sku, warehouse, q) AS (VALUES ...)" over rows (merged),
+// and args followed by the rows' values. The VALUES list is padded with rows that match nothing
+// up to a power of two, so a store prepares a handful of these statements rather than one per
+// basket size.
+func stockRows(rows []Line, args []any) (string, []any) {
+	n := 1
+	for n < len(rows) {
+		n *= 2
+	}
+	var q strings.Builder
+	q.WriteString("WITH v (sku, warehouse, q) AS (VALUES ")
+	for i := range n {
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		b := len(args)
+		// PostgreSQL would type an untyped parameter of VALUES as text.
+		fmt.Fprintf(&q, "($%d, $%d, CAST($%d AS BIGINT))", b+1, b+2, b+3)
+		if i < len(rows) {
+			args = append(args, rows[i].SKU, rows[i].Warehouse, rows[i].Quantity)
+		} else {
+			args = append(args, nil, nil, nil)
+		}
+	}
+	q.WriteString(")")
+	return q.String(), args
+}
+
+// matchV joins a stock row t to its row of v.
+const matchV = "t.sku = v.sku AND t.warehouse = v.warehouse"
+
+// lockRows returns, on PostgreSQL, the CTE locked: the stock rows of v that meet where (on t
+// and v), locked in SKU then warehouse order. The statement must read locked in a condition
+// evaluated before its first write (an uncorrelated subquery of its WHERE is): PostgreSQL runs a
+// CTE only when read, and lazily. SQLite has a single writer and needs no row locks: "".
+func lockRows(tx *db.Tx, where string) string {
+	if tx.Engine() != db.Postgres {
+		return ""
+	}
+	return `, locked AS MATERIALIZED (SELECT t.sku FROM inventory_stock t JOIN v ON ` + matchV + `
+		WHERE ` + where + ` ORDER BY t.sku, t.warehouse FOR UPDATE OF t)`
+}
+
+// writeRows runs set (the SET list of an UPDATE of inventory_stock AS s, reading v and $1, the
+// time) on every stock row of rows, in one statement.
+func writeRows(ctx context.Context, tx *db.Tx, rows []Line, set string, now int64) error {
+	head, args := stockRows(rows, []any{now})
+	gate := "1 = 1"
+	if tx.Engine() == db.Postgres {
+		head += lockRows(tx, "1 = 1")
+		gate = "(SELECT count(*) FROM locked) > 0"
+	}
+	_, err := tx.ExecContext(ctx, head+`
+		UPDATE inventory_stock AS s SET `+set+`, updated_at = $1
+		FROM v WHERE s.sku = v.sku AND s.warehouse = v.warehouse AND `+gate, args...)
+	return err
+}
+
+// takeAll reserves every row of rows (merged, each in a named warehouse) if every one of them
+// has more than its low-stock threshold left after, and else changes nothing: the usual case of
+// take for a whole basket in one statement. When it reports false the caller goes line by line.
+//
+// On PostgreSQL, rows are locked only when the statement's snapshot shows them all plentiful,
+// so a basket that goes line by line holds no locks beyond those the per-line path takes in its
+// own order. Only a row taken by another checkout in between leaves the plentiful ones locked
+// ahead of that order; a deadlock that causes is detected and the transaction retried.
+func takeAll(ctx context.Context, tx *db.Tx, rows []Line, now int64) (bool, error) {
+	const guardT = "t.on_hand - t.reserved - v.q > t.low_stock_threshold"
+	head, args := stockRows(rows, []any{now, int64(len(rows))})
+	enough := `(SELECT count(*) FROM inventory_stock t JOIN v ON ` + matchV + ` WHERE ` + guardT + `) = $2`
+	if tx.Engine() == db.Postgres {
+		head += lockRows(tx, guardT+" AND "+enough)
+		enough = "(SELECT count(*) FROM locked) = $2"
+	}
+	res, err := tx.ExecContext(ctx, head+`
+		UPDATE inventory_stock AS s SET reserved = s.reserved + v.q, updated_at = $1
+		FROM v WHERE s.sku = v.sku AND s.warehouse = v.warehouse
+		AND s.on_hand - s.reserved - v.q > s.low_stock_threshold AND `+enough, args...)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, err
+	}
+	if n != 0 && n != int64(len(rows)) {
+		// The count above and the guard read the same rows: both or neither hold.
+		return false, fmt.Errorf("reserved %d of %d rows", n, len(rows))
+	}
+	return n != 0, nil
+}
