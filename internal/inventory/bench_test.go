@@ -46,6 +46,44 @@ func BenchmarkReserve(b *testing.B) {
 	}
 }
 
+// BenchmarkCheckout measures three-line checkouts (a reservation and its commit, the stock part
+// of a placed order) per second on each engine, 8 goroutines at once.
+//
+//	PASAR_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/test \
+//	  go test -run '^$' -bench Checkout -benchtime 2s ./internal/inventory
+func BenchmarkCheckout(b *testing.B) {
+	for _, e := range []db.Engine{db.SQLite, db.Postgres} {
+		b.Run(string(e), func(b *testing.B) {
+			d := dbtest.Open(b, e)
+			c, _ := newCore(b, d)
+			for i := range benchSKUs {
+				stock(b, c, fmt.Sprintf("SKU-%03d", i), "", MaxQuantity)
+			}
+			var seq atomic.Int64
+			b.SetParallelism(4)
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				ctx := context.Background()
+				for pb.Next() {
+					id := fmt.Sprint("bench-", seq.Add(1))
+					p := rand.Perm(benchSKUs)[:3]
+					lines := []Line{{SKU: fmt.Sprintf("SKU-%03d", p[0]), Quantity: 1},
+						{SKU: fmt.Sprintf("SKU-%03d", p[1]), Quantity: 2}, {SKU: fmt.Sprintf("SKU-%03d", p[2]), Quantity: 1}}
+					if _, err := c.Reserve(ctx, id, lines, DefaultTTL); err != nil {
+						b.Error(err)
+						return
+					}
+					if err := c.Commit(ctx, id); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "checkouts/s")
+		})
+	}
+}
+
 // benchRounds is how many service / raw-sql pairs each engine runs.
 const benchRounds = 3
 

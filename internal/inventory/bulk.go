@@ -10,12 +10,19 @@ import (
 	"github.com/pasarhq/pasar/internal/platform/db"
 )
 
-// A checkout touches several stock rows at once: reserving, selling and releasing each write all
-// of them in one statement, since on PostgreSQL every statement is a network round trip. The
-// statements share a head built here: a CTE v (sku, warehouse, q) with one row per stock row and
-// its quantity, and on PostgreSQL a CTE locked that locks the rows in SKU then warehouse order
-// before the statement writes any of them. An UPDATE ... FROM v alone would lock rows in the
-// order of its join, and two checkouts sharing SKUs could then deadlock.
+// A checkout touches several stock rows at once. On PostgreSQL, where every statement is a
+// network round trip, reserving, selling and releasing each write all of them in one statement.
+// The statements share a head built here: a CTE v (sku, warehouse, q) with one row per stock row
+// and its quantity, and a CTE locked that locks the rows in SKU then warehouse order before the
+// statement writes any of them. An UPDATE ... FROM v alone would lock rows in the order of its
+// join, and two checkouts sharing SKUs could then deadlock.
+//
+// SQLite runs in process, so a statement costs no round trip, and there a prepared single-row
+// UPDATE per line is faster than one UPDATE ... FROM, which first collects its matches in a
+// temporary table (measured: a three-line reservation about 0.83x as fast in one statement).
+
+// bulk reports whether tx writes several stock rows in one statement.
+func bulk(tx *db.Tx) bool { return tx.Engine() == db.Postgres }
 
 // merged returns lines summed per SKU and warehouse, in SKU then warehouse order: one row of v
 // per stock row, since an UPDATE ... FROM applies only one of several rows that match its target.
@@ -51,7 +58,7 @@ func stockRows(rows []Line, args []any) (string, []any) {
 			q.WriteString(", ")
 		}
 		b := len(args)
-		// PostgreSQL would type an untyped parameter of VALUES as text.
+		// An untyped parameter of VALUES would be text.
 		fmt.Fprintf(&q, "($%d, $%d, CAST($%d AS BIGINT))", b+1, b+2, b+3)
 		if i < len(rows) {
 			args = append(args, rows[i].SKU, rows[i].Warehouse, rows[i].Quantity)
@@ -66,53 +73,52 @@ func stockRows(rows []Line, args []any) (string, []any) {
 // matchV joins a stock row t to its row of v.
 const matchV = "t.sku = v.sku AND t.warehouse = v.warehouse"
 
-// lockRows returns, on PostgreSQL, the CTE locked: the stock rows of v that meet where (on t
-// and v), locked in SKU then warehouse order. The statement must read locked in a condition
-// evaluated before its first write (an uncorrelated subquery of its WHERE is): PostgreSQL runs a
-// CTE only when read, and lazily. SQLite has a single writer and needs no row locks: "".
-func lockRows(tx *db.Tx, where string) string {
-	if tx.Engine() != db.Postgres {
-		return ""
-	}
+// lockRows returns the CTE locked: the stock rows of v that meet where (on t and v), locked in
+// SKU then warehouse order. The statement must read locked in a condition evaluated before its
+// first write (an uncorrelated subquery of its WHERE is): PostgreSQL runs a CTE only when read,
+// and lazily.
+func lockRows(where string) string {
 	return `, locked AS MATERIALIZED (SELECT t.sku FROM inventory_stock t JOIN v ON ` + matchV + `
 		WHERE ` + where + ` ORDER BY t.sku, t.warehouse FOR UPDATE OF t)`
 }
 
-// writeRows runs set (the SET list of an UPDATE of inventory_stock AS s, reading v and $1, the
-// time) on every stock row of rows, in one statement.
+// writeRows runs set (the SET list of an UPDATE of inventory_stock AS s, with %[1]s for a row's
+// quantity) on every stock row of rows (merged).
 func writeRows(ctx context.Context, tx *db.Tx, rows []Line, set string, now int64) error {
-	head, args := stockRows(rows, []any{now})
-	gate := "1 = 1"
-	if tx.Engine() == db.Postgres {
-		head += lockRows(tx, "1 = 1")
-		gate = "(SELECT count(*) FROM locked) > 0"
+	if !bulk(tx) {
+		q := `UPDATE inventory_stock AS s SET ` + fmt.Sprintf(set, "$2") + `, updated_at = $1
+			WHERE s.sku = $3 AND s.warehouse = $4`
+		for _, l := range rows {
+			if _, err := tx.ExecContext(ctx, q, now, l.Quantity, l.SKU, l.Warehouse); err != nil {
+				return fmt.Errorf("%s: %w", l.SKU, err)
+			}
+		}
+		return nil
 	}
-	_, err := tx.ExecContext(ctx, head+`
-		UPDATE inventory_stock AS s SET `+set+`, updated_at = $1
-		FROM v WHERE s.sku = v.sku AND s.warehouse = v.warehouse AND `+gate, args...)
+	head, args := stockRows(rows, []any{now})
+	_, err := tx.ExecContext(ctx, head+lockRows("1 = 1")+`
+		UPDATE inventory_stock AS s SET `+fmt.Sprintf(set, "v.q")+`, updated_at = $1
+		FROM v WHERE s.sku = v.sku AND s.warehouse = v.warehouse AND (SELECT count(*) FROM locked) > 0`, args...)
 	return err
 }
 
 // takeAll reserves every row of rows (merged, each in a named warehouse) if every one of them
 // has more than its low-stock threshold left after, and else changes nothing: the usual case of
-// take for a whole basket in one statement. When it reports false the caller goes line by line.
+// take for a whole basket in one statement, on PostgreSQL. When it reports false the caller goes
+// line by line.
 //
-// On PostgreSQL, rows are locked only when the statement's snapshot shows them all plentiful,
-// so a basket that goes line by line holds no locks beyond those the per-line path takes in its
-// own order. Only a row taken by another checkout in between leaves the plentiful ones locked
-// ahead of that order; a deadlock that causes is detected and the transaction retried.
+// Rows are locked only when the statement's snapshot shows them all plentiful, so a basket that
+// goes line by line holds no locks beyond those the per-line path takes in its own order. Only a
+// row taken by another checkout in between leaves the plentiful ones locked ahead of that order;
+// a deadlock that causes is detected and the transaction retried.
 func takeAll(ctx context.Context, tx *db.Tx, rows []Line, now int64) (bool, error) {
 	const guardT = "t.on_hand - t.reserved - v.q > t.low_stock_threshold"
 	head, args := stockRows(rows, []any{now, int64(len(rows))})
 	enough := `(SELECT count(*) FROM inventory_stock t JOIN v ON ` + matchV + ` WHERE ` + guardT + `) = $2`
-	if tx.Engine() == db.Postgres {
-		head += lockRows(tx, guardT+" AND "+enough)
-		enough = "(SELECT count(*) FROM locked) = $2"
-	}
-	res, err := tx.ExecContext(ctx, head+`
+	res, err := tx.ExecContext(ctx, head+lockRows(guardT+" AND "+enough)+`
 		UPDATE inventory_stock AS s SET reserved = s.reserved + v.q, updated_at = $1
 		FROM v WHERE s.sku = v.sku AND s.warehouse = v.warehouse
-		AND s.on_hand - s.reserved - v.q > s.low_stock_threshold AND `+enough, args...)
+		AND s.on_hand - s.reserved - v.q > s.low_stock_threshold AND (SELECT count(*) FROM locked) = $2`, args...)
 	if err != nil {
 		return false, err
 	}
@@ -121,7 +127,7 @@ func takeAll(ctx context.Context, tx *db.Tx, rows []Line, now int64) (bool, erro
 		return false, err
 	}
 	if n != 0 && n != int64(len(rows)) {
-		// The count above and the guard read the same rows: both or neither hold.
+		// The rows counted are locked and the guard reads them as counted: all or none pass.
 		return false, fmt.Errorf("reserved %d of %d rows", n, len(rows))
 	}
 	return n != 0, nil

@@ -80,7 +80,7 @@ func sell(ctx context.Context, tx *db.Tx, raw string, now int64) error {
 	if err != nil {
 		return fmt.Errorf("commit: reservation lines: %w", err)
 	}
-	if err := writeRows(ctx, tx, lines, "on_hand = s.on_hand - v.q, reserved = s.reserved - v.q", now); err != nil {
+	if err := writeRows(ctx, tx, lines, "on_hand = s.on_hand - %[1]s, reserved = s.reserved - %[1]s", now); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
 	return nil
@@ -104,7 +104,7 @@ func (c *Core) unhold(ctx context.Context, tx *db.Tx, orderID string, status Res
 	if err != nil {
 		return false, fmt.Errorf("release %s: lines: %w", orderID, err)
 	}
-	if err := writeRows(ctx, tx, lines, "reserved = s.reserved - v.q", now); err != nil {
+	if err := writeRows(ctx, tx, lines, "reserved = s.reserved - %[1]s", now); err != nil {
 		return false, fmt.Errorf("release %s: %w", orderID, err)
 	}
 	delta := make(map[string]int64, len(lines))

@@ -17,8 +17,8 @@ import (
 // Stock is taken by conditional UPDATEs (reserved grows only WHERE on_hand - reserved >= quantity),
 // so whatever the concurrency, a unit is held at most once: on PostgreSQL the row lock makes a
 // second writer re-check the condition against the first one's result, and SQLite has a single
-// writer. The usual basket, plenty left of every line where it asks for it, is taken in one
-// statement (takeAll); any other goes line by line. Either way rows are locked in SKU order, so
+// writer. On PostgreSQL the usual basket, plenty left of every line where it asks for it, is
+// taken in one statement (takeAll); any other goes line by line. Either way rows are locked in SKU order, so
 // two orders sharing SKUs lock them in the same order and cannot deadlock. Any short line rolls
 // the whole transaction back.
 func (c *Core) Reserve(ctx context.Context, orderID string, lines []Line, ttl time.Duration) (Reservation, error) {
@@ -50,22 +50,24 @@ func (c *Core) Reserve(ctx context.Context, orderID string, lines []Line, ttl ti
 // hold takes the stock for every line in tx and records the reservation.
 func (c *Core) hold(ctx context.Context, tx *db.Tx, orderID string, lines []Line, ttl time.Duration) (Reservation, error) {
 	now := c.now().UTC().Truncate(time.Millisecond)
-	held := slices.Clone(lines)
-	for i := range held {
-		if held[i].Warehouse == "" {
-			held[i].Warehouse = DefaultWarehouse
+	if bulk(tx) {
+		held := slices.Clone(lines)
+		for i := range held {
+			if held[i].Warehouse == "" {
+				held[i].Warehouse = DefaultWarehouse
+			}
 		}
+		ok, err := takeAll(ctx, tx, merged(held), ms(now))
+		if err != nil {
+			return Reservation{}, fmt.Errorf("reserve %s: %w", orderID, err)
+		}
+		if ok { // nothing was near its threshold, so no SKU's in_stock or low_stock flipped
+			return c.record(ctx, tx, orderID, held, now, ttl)
+		}
+		// Nothing was taken: line by line, with other warehouses to fall back on and the
+		// errors that name each short line.
 	}
-	ok, err := takeAll(ctx, tx, merged(held), ms(now))
-	if err != nil {
-		return Reservation{}, fmt.Errorf("reserve %s: %w", orderID, err)
-	}
-	if ok { // nothing was near its threshold, so no SKU's in_stock or low_stock flipped
-		return c.record(ctx, tx, orderID, held, now, ttl)
-	}
-	// Nothing was taken: line by line, with other warehouses to fall back on and the errors
-	// that name each short line.
-	held = slices.Clone(lines)
+	held := slices.Clone(lines)
 	order := make([]int, len(lines))
 	for i := range order {
 		order[i] = i
