@@ -26,21 +26,11 @@ const benchSKUs = 200
 func BenchmarkReserve(b *testing.B) {
 	for _, e := range []db.Engine{db.SQLite, db.Postgres} {
 		b.Run(string(e), func(b *testing.B) {
-			d := dbtest.Open(b, e)
-			c, _ := newCore(b, d)
-			for i := range benchSKUs {
-				stock(b, c, fmt.Sprintf("SKU-%03d", i), "", MaxQuantity)
-			}
+			c, d := benchCore(b, e)
 			var seq atomic.Int64
-			lines := func() []Line {
-				// Three distinct SKUs, picked at random like three items in a basket.
-				p := rand.Perm(benchSKUs)[:3]
-				return []Line{{SKU: fmt.Sprintf("SKU-%03d", p[0]), Quantity: 1},
-					{SKU: fmt.Sprintf("SKU-%03d", p[1]), Quantity: 2}, {SKU: fmt.Sprintf("SKU-%03d", p[2]), Quantity: 1}}
-			}
 			// Alternate the two, so load from others on this shared machine hits both alike.
 			for round := 1; round <= benchRounds; round++ {
-				benchReserveRound(b, c, d, round, &seq, lines)
+				benchReserveRound(b, c, d, round, &seq, basket)
 			}
 		})
 	}
@@ -54,11 +44,7 @@ func BenchmarkReserve(b *testing.B) {
 func BenchmarkCheckout(b *testing.B) {
 	for _, e := range []db.Engine{db.SQLite, db.Postgres} {
 		b.Run(string(e), func(b *testing.B) {
-			d := dbtest.Open(b, e)
-			c, _ := newCore(b, d)
-			for i := range benchSKUs {
-				stock(b, c, fmt.Sprintf("SKU-%03d", i), "", MaxQuantity)
-			}
+			c, _ := benchCore(b, e)
 			var seq atomic.Int64
 			b.SetParallelism(4)
 			b.ResetTimer()
@@ -66,10 +52,7 @@ func BenchmarkCheckout(b *testing.B) {
 				ctx := context.Background()
 				for pb.Next() {
 					id := fmt.Sprint("bench-", seq.Add(1))
-					p := rand.Perm(benchSKUs)[:3]
-					lines := []Line{{SKU: fmt.Sprintf("SKU-%03d", p[0]), Quantity: 1},
-						{SKU: fmt.Sprintf("SKU-%03d", p[1]), Quantity: 2}, {SKU: fmt.Sprintf("SKU-%03d", p[2]), Quantity: 1}}
-					if _, err := c.Reserve(ctx, id, lines, DefaultTTL); err != nil {
+					if _, err := c.Reserve(ctx, id, basket(), DefaultTTL); err != nil {
 						b.Error(err)
 						return
 					}
@@ -82,6 +65,24 @@ func BenchmarkCheckout(b *testing.B) {
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "checkouts/s")
 		})
 	}
+}
+
+// benchCore returns a Core on a new store of engine e with benchSKUs SKUs, each stocked so that
+// no reservation runs short.
+func benchCore(b *testing.B, e db.Engine) (*Core, *db.DB) {
+	d := dbtest.Open(b, e)
+	c, _ := newCore(b, d)
+	for i := range benchSKUs {
+		stock(b, c, fmt.Sprintf("SKU-%03d", i), "", MaxQuantity)
+	}
+	return c, d
+}
+
+// basket returns three distinct SKUs, picked at random like three items in a basket.
+func basket() []Line {
+	p := rand.Perm(benchSKUs)[:3]
+	return []Line{{SKU: fmt.Sprintf("SKU-%03d", p[0]), Quantity: 1},
+		{SKU: fmt.Sprintf("SKU-%03d", p[1]), Quantity: 2}, {SKU: fmt.Sprintf("SKU-%03d", p[2]), Quantity: 1}}
 }
 
 // benchRounds is how many service / raw-sql pairs each engine runs.
