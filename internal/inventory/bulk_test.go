@@ -78,7 +78,8 @@ func TestCheckoutStatements(t *testing.T) {
 }
 
 // TestReserveSameRowTwice holds a basket naming one stock row twice (once by its warehouse,
-// once by default): both lines count, in the reservation, the sale and the release alike.
+// once by default): both lines count, in the reservation, the sale and the release alike, and a
+// retried reservation holds nothing more.
 func TestReserveSameRowTwice(t *testing.T) {
 	t.Parallel()
 	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
@@ -95,8 +96,11 @@ func TestReserveSameRowTwice(t *testing.T) {
 				t.Fatalf("reservation lines %+v", r.Lines)
 			}
 		}
+		if _, err := c.Reserve(ctx, "sold", lines, DefaultTTL); err != nil {
+			t.Fatalf("retried reserve: %v", err)
+		}
 		if a := mustGet(t, c, "A"); a.Reserved != 10 {
-			t.Fatalf("two reservations of 2 + 3 hold %d", a.Reserved)
+			t.Fatalf("two reservations of 2 + 3 (one retried) hold %d", a.Reserved)
 		}
 		if err := c.Commit(ctx, "sold"); err != nil {
 			t.Fatal(err)

@@ -18,9 +18,9 @@ import (
 // so whatever the concurrency, a unit is held at most once: on PostgreSQL the row lock makes a
 // second writer re-check the condition against the first one's result, and SQLite has a single
 // writer. On PostgreSQL the usual basket, plenty left of every line where it asks for it, is
-// taken in one statement (takeAll); any other goes line by line. Either way rows are locked in SKU order, so
-// two orders sharing SKUs lock them in the same order and cannot deadlock. Any short line rolls
-// the whole transaction back.
+// taken in one statement (takeAll); any other goes line by line. Either way rows are locked in
+// SKU order, so two orders sharing SKUs lock them in the same order and cannot deadlock. Any
+// short line rolls the whole transaction back.
 func (c *Core) Reserve(ctx context.Context, orderID string, lines []Line, ttl time.Duration) (Reservation, error) {
 	if err := checkReservation(orderID, lines, ttl); err != nil {
 		return Reservation{}, err
