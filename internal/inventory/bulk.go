@@ -103,22 +103,26 @@ func writeRows(ctx context.Context, tx *db.Tx, rows []Line, set string, now int6
 }
 
 // takeAll reserves every row of rows (merged, each in a named warehouse) if every one of them
-// has more than its low-stock threshold left after, and else changes nothing: the usual case of
-// take for a whole basket in one statement, on PostgreSQL. When it reports false the caller goes
-// line by line.
+// has more than its low-stock threshold left after, and records reservation r (its lines as raw
+// JSON) with them, in one statement on PostgreSQL; else it changes nothing. It is the usual case
+// of take for a whole basket. When it reports false the caller goes line by line.
 //
-// Rows are locked only when the statement's snapshot shows them all plentiful, so a basket that
-// goes line by line holds no locks beyond those the per-line path takes in its own order. Only a
-// row taken by another checkout in between leaves the plentiful ones locked ahead of that order;
-// a deadlock that causes is detected and the transaction retried.
-func takeAll(ctx context.Context, tx *db.Tx, rows []Line, now int64) (bool, error) {
+// Rows are locked only when the statement's snapshot shows them all plentiful, and only for the
+// statement, so a basket that goes line by line then holds no locks but those the per-line path
+// takes in its own order.
+func takeAll(ctx context.Context, q db.Querier, rows []Line, now int64, r Reservation, raw string) (bool, error) {
 	const guardT = "t.on_hand - t.reserved - v.q > t.low_stock_threshold"
-	head, args := stockRows(rows, []any{now, int64(len(rows))})
+	head, args := stockRows(rows, []any{now, int64(len(rows)), r.OrderID, r.Status, raw, ms(r.ExpiresAt)})
 	enough := `(SELECT count(*) FROM inventory_stock t JOIN v ON ` + matchV + ` WHERE ` + guardT + `) = $2`
-	res, err := tx.ExecContext(ctx, head+lockRows(guardT+" AND "+enough)+`
-		UPDATE inventory_stock AS s SET reserved = s.reserved + v.q, updated_at = $1
-		FROM v WHERE s.sku = v.sku AND s.warehouse = v.warehouse
-		AND s.on_hand - s.reserved - v.q > s.low_stock_threshold AND (SELECT count(*) FROM locked) = $2`, args...)
+	res, err := q.ExecContext(ctx, head+lockRows(guardT+" AND "+enough)+`,
+		taken AS (UPDATE inventory_stock AS s SET reserved = s.reserved + v.q, updated_at = $1
+			FROM v WHERE s.sku = v.sku AND s.warehouse = v.warehouse
+			AND s.on_hand - s.reserved - v.q > s.low_stock_threshold AND (SELECT count(*) FROM locked) = $2
+			RETURNING 1)
+		INSERT INTO inventory_reservations (order_id, status, lines, expires_at, created_at, updated_at)
+		SELECT CAST($3 AS TEXT), CAST($4 AS TEXT), CAST($5 AS TEXT), CAST($6 AS BIGINT), $1, $1
+		WHERE CASE (SELECT count(*) FROM taken) WHEN $2 THEN true WHEN 0 THEN false
+			ELSE (SELECT count(*) FROM taken) / 0 > 0 END`, args...)
 	if err != nil {
 		return false, err
 	}
@@ -126,9 +130,8 @@ func takeAll(ctx context.Context, tx *db.Tx, rows []Line, now int64) (bool, erro
 	if err != nil {
 		return false, err
 	}
-	if n != 0 && n != int64(len(rows)) {
-		// The rows counted are locked and the guard reads them as counted: all or none pass.
-		return false, fmt.Errorf("reserved %d of %d rows", n, len(rows))
-	}
-	return n != 0, nil
+	// The rows counted are locked and the guard reads them as counted: all or none are taken,
+	// and the reservation is recorded exactly when all are. Were only some taken, the division
+	// by zero above would fail the statement, and so undo it, rather than commit a partial hold.
+	return n == 1, nil
 }

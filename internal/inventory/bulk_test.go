@@ -36,9 +36,9 @@ func statements(t *testing.T) (context.Context, func() int) {
 }
 
 // TestCheckoutStatements pins the statements of a plentiful three-line checkout. On PostgreSQL:
-// one stock UPDATE for the basket and the reservation insert; the reservation UPDATE and one
-// stock UPDATE to commit; and to release, those two and the totals read for stock.changed. On
-// SQLite, one stock UPDATE per line instead.
+// one statement taking the basket's stock and recording the reservation (no transaction); the
+// reservation UPDATE and one stock UPDATE to commit; and to release, those two and the totals
+// read for stock.changed. On SQLite, the reservation insert apart and one stock UPDATE per line.
 func TestCheckoutStatements(t *testing.T) {
 	t.Parallel()
 	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
@@ -56,17 +56,21 @@ func TestCheckoutStatements(t *testing.T) {
 			want int
 			run  func(context.Context) error
 		}{
-			{"reserve", 2, func(ctx context.Context) error { _, err := c.Reserve(ctx, "o-1", lines, DefaultTTL); return err }},
+			{"reserve", 1, func(ctx context.Context) error { _, err := c.Reserve(ctx, "o-1", lines, DefaultTTL); return err }},
 			{"commit", 2, func(ctx context.Context) error { return c.Commit(ctx, "o-1") }},
-			{"reserve again", 2, func(ctx context.Context) error { _, err := c.Reserve(ctx, "o-2", lines, DefaultTTL); return err }},
+			{"reserve again", 1, func(ctx context.Context) error { _, err := c.Reserve(ctx, "o-2", lines, DefaultTTL); return err }},
 			{"release", 3, func(ctx context.Context) error { return c.Release(ctx, "o-2") }},
 		} {
 			ctx, count := statements(t)
 			if err := step.run(ctx); err != nil {
 				t.Fatalf("%s: %v", step.name, err)
 			}
-			if n := count(); n != step.want+perLine {
-				t.Errorf("%s ran %d statements, want %d", step.name, n, step.want+perLine)
+			want := step.want + perLine
+			if d.Engine() == db.SQLite && step.want == 1 {
+				want++ // the reservation's own insert
+			}
+			if n := count(); n != want {
+				t.Errorf("%s ran %d statements, want %d", step.name, n, want)
 			}
 		}
 		for _, l := range lines {
