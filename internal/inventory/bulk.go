@@ -135,3 +135,20 @@ func takeAll(ctx context.Context, q db.Querier, rows []Line, now int64, r Reserv
 	// by zero above would fail the statement, and so undo it, rather than commit a partial hold.
 	return n == 1, nil
 }
+
+// commitAll turns orderID's held, unexpired reservation into a sale in one statement on
+// PostgreSQL (one round trip, no transaction): the reservation's status and the stock of its
+// lines, read from the row's JSON, locked in SKU order as everywhere. It reports false, having
+// changed nothing, when the reservation is not held and unexpired; Commit then finds out why.
+func commitAll(ctx context.Context, q db.Querier, orderID string, now int64) (bool, error) {
+	var n int
+	err := q.QueryRowContext(ctx, `WITH r AS (UPDATE inventory_reservations SET status = $1, updated_at = $2
+			WHERE order_id = $3 AND status = $4 AND expires_at > $2 RETURNING lines),
+		v AS (SELECT x.sku, COALESCE(NULLIF(x.warehouse, ''), $5) AS warehouse, SUM(x.quantity) AS q
+			FROM r, jsonb_to_recordset(CAST(r.lines AS jsonb)) AS x(sku text, warehouse text, quantity bigint)
+			GROUP BY 1, 2)`+lockRows("1 = 1")+`,
+		sold AS (UPDATE inventory_stock AS s SET on_hand = s.on_hand - v.q, reserved = s.reserved - v.q, updated_at = $2
+			FROM v WHERE s.sku = v.sku AND s.warehouse = v.warehouse AND (SELECT count(*) FROM locked) > 0)
+		SELECT count(*) FROM r`, Committed, now, orderID, Held, DefaultWarehouse).Scan(&n)
+	return n == 1, err
+}

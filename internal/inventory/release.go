@@ -36,6 +36,15 @@ func (c *Core) Commit(ctx context.Context, orderID string) error {
 	if err := checkSKU("order_id", orderID); err != nil {
 		return err
 	}
+	if c.d.Engine() == db.Postgres {
+		done, err := commitAll(ctx, c.d, orderID, ms(c.now()))
+		if err != nil {
+			return fmt.Errorf("commit %s: %w", orderID, err)
+		}
+		if done {
+			return nil
+		}
+	}
 	expired := false
 	err := c.d.InTx(ctx, func(tx *db.Tx) error {
 		expired = false

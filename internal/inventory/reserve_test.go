@@ -155,6 +155,9 @@ func TestReleaseAndCommit(t *testing.T) {
 		if err := c.Release(ctx, "never"); !errors.Is(err, ErrReservationNotFound) {
 			t.Fatalf("release unknown: %v", err)
 		}
+		if err := c.Commit(ctx, "never"); !errors.Is(err, ErrReservationNotFound) {
+			t.Fatalf("commit unknown: %v", err)
+		}
 		if a := mustGet(t, c, "A"); a.OnHand != 3 || a.Reserved != 0 || a.Available != 3 {
 			t.Fatalf("after sale %+v", a)
 		}
