@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/pasarhq/pasar/internal/platform/db"
@@ -140,15 +141,23 @@ func takeAll(ctx context.Context, q db.Querier, rows []Line, now int64, r Reserv
 // PostgreSQL (one round trip, no transaction): the reservation's status and the stock of its
 // lines, read from the row's JSON, locked in SKU order as everywhere. It reports false, having
 // changed nothing, when the reservation is not held and unexpired; Commit then finds out why.
+// The range on the quantity holds for every line (Reserve checks it); it is there for the planner,
+// which takes a JSON array for 100 rows and would then join them to a scan of the whole stock
+// table, where a range makes it expect one row and look each line up by its key.
 func commitAll(ctx context.Context, q db.Querier, orderID string, now int64) (bool, error) {
 	var n int
-	err := q.QueryRowContext(ctx, `WITH r AS (UPDATE inventory_reservations SET status = $1, updated_at = $2
-			WHERE order_id = $3 AND status = $4 AND expires_at > $2 RETURNING lines),
-		v AS (SELECT x.sku, COALESCE(NULLIF(x.warehouse, ''), $5) AS warehouse, SUM(x.quantity) AS q
-			FROM r, jsonb_to_recordset(CAST(r.lines AS jsonb)) AS x(sku text, warehouse text, quantity bigint)
-			GROUP BY 1, 2)`+lockRows("1 = 1")+`,
-		sold AS (UPDATE inventory_stock AS s SET on_hand = s.on_hand - v.q, reserved = s.reserved - v.q, updated_at = $2
-			FROM v WHERE s.sku = v.sku AND s.warehouse = v.warehouse AND (SELECT count(*) FROM locked) > 0)
-		SELECT count(*) FROM r`, Committed, now, orderID, Held, DefaultWarehouse).Scan(&n)
+	err := q.QueryRowContext(ctx, commitSQL, Committed, now, orderID, Held, DefaultWarehouse).Scan(&n)
 	return n == 1, err
 }
+
+// commitSQL is commitAll's statement: $1 committed, $2 now, $3 the order, $4 held, $5 the
+// default warehouse.
+var commitSQL = `WITH r AS (UPDATE inventory_reservations SET status = $1, updated_at = $2
+		WHERE order_id = $3 AND status = $4 AND expires_at > $2 RETURNING lines),
+	v AS (SELECT x.sku, COALESCE(NULLIF(x.warehouse, ''), $5) AS warehouse, SUM(x.quantity) AS q
+		FROM r, jsonb_to_recordset(CAST(r.lines AS jsonb)) AS x(sku text, warehouse text, quantity bigint)
+		WHERE x.quantity BETWEEN 1 AND ` + strconv.FormatInt(MaxQuantity, 10) + `
+		GROUP BY 1, 2)` + lockRows("1 = 1") + `,
+	sold AS (UPDATE inventory_stock AS s SET on_hand = s.on_hand - v.q, reserved = s.reserved - v.q, updated_at = $2
+		FROM v WHERE s.sku = v.sku AND s.warehouse = v.warehouse AND (SELECT count(*) FROM locked) > 0)
+	SELECT count(*) FROM r`

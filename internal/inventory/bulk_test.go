@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"sync"
 	"testing"
 
@@ -209,6 +210,48 @@ func TestOverlappingBasketsRace(t *testing.T) {
 			if s := mustGet(t, c, sku); s.OnHand != want || s.Reserved != 0 {
 				t.Errorf("%s: %+v, want %d on hand and none reserved", sku, s, want)
 			}
+		}
+	})
+}
+
+// TestCommitLooksUpStockByKey: on a stock table of thousands of rows, committing a reservation
+// looks each of its lines up by the primary key rather than scanning the table (the plan of the
+// one-statement commit, which reads its lines from the reservation's JSON).
+func TestCommitLooksUpStockByKey(t *testing.T) {
+	t.Parallel()
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		if d.Engine() != db.Postgres {
+			return // SQLite commits in a transaction, a statement per line
+		}
+		c, _ := newCore(t, d)
+		ctx := context.Background()
+		for _, q := range []string{
+			`INSERT INTO inventory_skus (sku, low_stock_threshold, created_at)
+				SELECT 'S' || i, 5, 0 FROM generate_series(1, 3000) AS i`,
+			`INSERT INTO inventory_stock (sku, warehouse, on_hand, reserved, updated_at, low_stock_threshold)
+				SELECT 'S' || i, 'main', 100, 0, 0, 5 FROM generate_series(1, 3000) AS i`,
+			`ANALYZE inventory_stock`,
+		} {
+			if _, err := d.ExecContext(ctx, q); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := c.Reserve(ctx, "o-1", []Line{{SKU: "S1", Quantity: 1}, {SKU: "S2", Quantity: 2}}, DefaultTTL); err != nil {
+			t.Fatal(err)
+		}
+		var plan string
+		if err := d.QueryRowContext(ctx, `EXPLAIN (FORMAT JSON) `+commitSQL, Committed, int64(1), "o-1", Held,
+			DefaultWarehouse).Scan(&plan); err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(plan, `"Seq Scan"`) {
+			t.Errorf("the commit scans a table:\n%s", plan)
+		}
+		if err := c.Commit(ctx, "o-1"); err != nil {
+			t.Fatal(err)
+		}
+		if s := mustGet(t, c, "S2"); s.OnHand != 98 || s.Reserved != 0 {
+			t.Errorf("S2 after selling 2 of 100: %+v", s)
 		}
 	})
 }
