@@ -41,23 +41,22 @@ func (c *Core) Checkout(ctx context.Context, key string, r CheckoutRequest) (Ord
 	}
 	cust := customerOf(ctx)
 	hash := r.hash(cust)
-	if o, found, err := c.replay(ctx, key, hash, r); found {
-		return o, err
-	}
+	// The key is looked up only when something fails: a replay after the order was made finds
+	// its cart gone (or, were the cart kept, the key taken by the insert), so a first request,
+	// nearly every one, costs no read of the key.
 	v, err := c.o.Carts.Quote(ctx, r.CartID, cart.Destination{ShippingMethod: r.ShippingMethod,
 		Country: r.ShippingAddress.Country, Region: r.ShippingAddress.Region})
-	if errors.Is(err, cart.ErrNotFound) {
-		// A concurrent request with the same key may have ordered, and so deleted the cart,
-		// since the key was looked up: answer with its order.
+	if err != nil {
 		if o, found, err := c.replay(ctx, key, hash, r); found {
 			return o, err
 		}
-	}
-	if err != nil {
 		return Order{}, err
 	}
 	o, err := fromCart(v, r, cust, c.o.Now().UTC().Truncate(time.Millisecond))
 	if err != nil {
+		if o, found, err := c.replay(ctx, key, hash, r); found {
+			return o, err // the cart changed since this key's order was made
+		}
 		return Order{}, err
 	}
 	err = insert(ctx, c.d, &o, key, hash, actorOf(ctx))

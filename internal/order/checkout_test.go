@@ -264,6 +264,17 @@ func TestCheckoutIdempotency(t *testing.T) {
 		if _, err := f.Checkout(customer(), "same", r); !errors.Is(err, ErrIdempotencyReuse) {
 			t.Errorf("same key and body from another customer: %v", err)
 		}
+		// A cart that can be quoted gets as far as the order's insert, which the key stops.
+		fresh := request(f.cart(t, ctx, "MUG-1", 1), payment.CardSucceeds)
+		if _, err := f.Checkout(ctx, "same", fresh); !errors.Is(err, ErrIdempotencyReuse) {
+			t.Errorf("same key, another cart: %v", err)
+		}
+		if n := count(t, f.d, `SELECT COUNT(*) FROM orders`); n != 1 {
+			t.Errorf("%d orders, want 1", n)
+		}
+		if avail, _ := f.available(t, "MUG-1"); avail != 8 {
+			t.Errorf("available %d after the refused replays, want 8", avail)
+		}
 	})
 }
 
