@@ -144,9 +144,9 @@ func takeAll(ctx context.Context, q db.Querier, rows []Line, now int64, r Reserv
 // The range on the quantity holds for every line (Reserve checks it); it is there for the planner,
 // which takes a JSON array for 100 rows and would then join them to a scan of the whole stock
 // table, where a range makes it expect one row and look each line up by its key.
-func commitAll(ctx context.Context, q db.Querier, orderID string, now int64) (bool, error) {
+func commitAll(ctx context.Context, d *db.DB, orderID string, now int64) (bool, error) {
 	var n int
-	err := q.QueryRowContext(ctx, commitSQL, Committed, now, orderID, Held, DefaultWarehouse).Scan(&n)
+	err := d.WriteRow(ctx, commitSQL, Committed, now, orderID, Held, DefaultWarehouse).Scan(&n)
 	return n == 1, err
 }
 

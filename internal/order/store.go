@@ -91,7 +91,7 @@ func insertPostgres(ctx context.Context, d *db.DB, row []any, lines, hist [][]an
 	q.WriteString(` ` + insertOrder + ` ` + strings.TrimSuffix(values, ")") + `, $` + strconv.Itoa(len(args)) +
 		`::text || (SELECT v FROM n)::text) RETURNING number`)
 	var number string
-	if err := d.QueryRowContext(ctx, q.String(), args...).Scan(&number); err != nil {
+	if err := d.WriteRow(ctx, q.String(), args...).Scan(&number); err != nil {
 		if db.IsUniqueViolation(err) {
 			return "", err
 		}

@@ -257,6 +257,22 @@ func (d *DB) exec(ctx context.Context, q string, args []any) (res sql.Result, er
 	return res, err
 }
 
+// WriteRow runs one writing statement that returns a row (INSERT, UPDATE or a data-modifying WITH
+// with RETURNING or a final SELECT) outside an explicit transaction, on the writer: the statement
+// is atomic by itself. QueryRowContext would send it to the reader pool.
+func (d *DB) WriteRow(ctx context.Context, q string, args ...any) (row *sql.Row) {
+	span := d.startSpan(ctx, "exec", q)
+	if s := d.writeStmts.lookup(ctx, q, args); s != nil {
+		row = s.QueryRowContext(ctx, args...)
+	} else {
+		row = d.write.QueryRowContext(ctx, q, args...)
+	}
+	if span != nil {
+		endSpan(span, row.Err())
+	}
+	return row
+}
+
 // Stats returns the writer pool's statistics (the reader pool too on PostgreSQL).
 func (d *DB) Stats() sql.DBStats { return d.write.Stats() }
 

@@ -68,3 +68,26 @@ func TestTypedValues(t *testing.T) {
 		}
 	})
 }
+
+// TestWriteRow: a writing statement with RETURNING runs on the writer outside a transaction and
+// its row comes back; what it wrote is there afterwards.
+func TestWriteRow(t *testing.T) {
+	t.Parallel()
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		if _, err := d.ExecContext(ctx, `CREATE TABLE write_row_test (n INTEGER PRIMARY KEY, s TEXT)`); err != nil {
+			t.Fatal(err)
+		}
+		var s string
+		if err := d.WriteRow(ctx, `INSERT INTO write_row_test (n, s) VALUES ($1, $2) RETURNING s`, 1, "a").Scan(&s); err != nil || s != "a" {
+			t.Fatalf("returned %q, %v", s, err)
+		}
+		if err := d.WriteRow(ctx, `INSERT INTO write_row_test (n, s) VALUES ($1, $2) RETURNING s`, 1, "b").Scan(&s); !db.IsUniqueViolation(err) {
+			t.Fatalf("second insert of the same key: %v", err)
+		}
+		var n int
+		if err := d.QueryRowContext(ctx, `SELECT COUNT(*) FROM write_row_test`).Scan(&n); err != nil || n != 1 {
+			t.Fatalf("%d rows, %v", n, err)
+		}
+	})
+}
