@@ -69,7 +69,7 @@ func (c *Core) Checkout(ctx context.Context, key string, r CheckoutRequest) (Ord
 	if err != nil {
 		return Order{}, fmt.Errorf("create order: %w", err)
 	}
-	return c.settle(ctx, o, r)
+	return c.settle(ctx, o, r, true)
 }
 
 func printable(s string) bool {
@@ -100,7 +100,7 @@ func (c *Core) replay(ctx context.Context, key, hash string, r CheckoutRequest) 
 	case o.Status == Pending && c.o.Now().Sub(o.UpdatedAt) < inProgressFor:
 		return Order{}, true, errInProgress
 	case o.Status == Pending:
-		o, err = c.settle(ctx, o, r)
+		o, err = c.settle(ctx, o, r, false)
 		return o, true, err
 	}
 	return o, true, nil

@@ -15,8 +15,9 @@ import (
 // settle runs the checkout saga of pending order o: reserve its stock, authorize its payment and
 // capture it (with CaptureImmediate) in one payment step, then mark it placed and paid in one
 // transaction, redeem its discount code, commit the reservation and delete the cart. Each step is
-// idempotent for the order, so a resumed saga holds stock and charges once.
-func (c *Core) settle(ctx context.Context, o Order, r CheckoutRequest) (Order, error) {
+// idempotent for the order, so a resumed saga (first false) holds stock and charges once; first
+// says the order was made by this request, so no payment can exist for it yet.
+func (c *Core) settle(ctx context.Context, o Order, r CheckoutRequest, first bool) (Order, error) {
 	// Compensations run to the end even when the shopper hangs up.
 	undo := context.WithoutCancel(ctx)
 	lines := make([]inventory.Line, len(o.Lines))
@@ -46,7 +47,7 @@ func (c *Core) settle(ctx context.Context, o Order, r CheckoutRequest) (Order, e
 			step = "charge payment"
 		}
 		in, err := c.o.Payment.Pay(ctx, payment.IntentRequest{OrderID: o.ID, Amount: o.Total.Amount,
-			Currency: o.Total.Currency, Provider: r.Payment.Provider, IdempotencyKey: "order:" + o.ID}, card, captured)
+			Currency: o.Total.Currency, Provider: r.Payment.Provider, IdempotencyKey: "order:" + o.ID, FirstAttempt: first}, card, captured)
 		if err != nil {
 			// A decline or a refused capture still records the intent: cancel it, dropping any hold.
 			c.void(undo, in.ID)

@@ -21,7 +21,7 @@ func (c *Core) Pay(ctx context.Context, r IntentRequest, card Card, capture bool
 	if err := c.checkIntent(r); err != nil {
 		return Intent{}, err
 	}
-	if r.IdempotencyKey != "" {
+	if r.IdempotencyKey != "" && !r.FirstAttempt {
 		// One indexed read for the rare retried or resumed saga, so that a replay never asks the
 		// provider for a hold it would have to drop again.
 		prev, found, err := c.intentByKey(ctx, r.IdempotencyKey)

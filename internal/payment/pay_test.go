@@ -60,3 +60,41 @@ func TestPayStatements(t *testing.T) {
 		}
 	})
 }
+
+// TestPayFirstAttemptSkipsTheKeyRead: a first attempt does not read its key; one that finds the
+// key taken all the same (a caller mistaken about it) gets the recorded intent, its own hold
+// dropped at the provider, and nothing more recorded.
+func TestPayFirstAttemptSkipsTheKeyRead(t *testing.T) {
+	t.Parallel()
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		r := IntentRequest{OrderID: "o-1", Amount: 4999, Currency: "USD", IdempotencyKey: "o-1", FirstAttempt: true}
+		card := Card{Number: CardSucceeds}
+		exp := tracetest.NewInMemoryExporter()
+		tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp))
+		ctx, span := tp.Tracer("test").Start(context.Background(), "checkout")
+		first, err := f.Pay(ctx, r, card, true)
+		span.End()
+		if err != nil || first.Status != Captured {
+			t.Fatalf("pay: %+v, %v", first, err)
+		}
+		for _, s := range exp.GetSpans() {
+			for _, a := range s.Attributes {
+				if a.Key == "db.query.text" && strings.HasPrefix(strings.TrimSpace(a.Value.AsString()), "SELECT") {
+					t.Errorf("a first attempt read: %s", a.Value.AsString())
+				}
+			}
+		}
+		again, err := f.Pay(context.Background(), r, card, true)
+		if err != nil || again.ID != first.ID || again.Status != Captured {
+			t.Fatalf("a first attempt with a taken key: %+v, %v (first %s)", again, err, first.ID)
+		}
+		if _, live := f.prov.Holds(); live != 1 {
+			t.Errorf("%d live holds at the provider, want 1", live)
+		}
+		var intents int
+		if err := d.QueryRowContext(context.Background(), `SELECT COUNT(*) FROM payment_intents`).Scan(&intents); err != nil || intents != 1 {
+			t.Errorf("%d intents recorded (%v), want 1", intents, err)
+		}
+	})
+}

@@ -91,6 +91,10 @@ type IntentRequest struct {
 	Currency       string `json:"currency"` // ISO 4217
 	Provider       string `json:"provider"` // empty: the default provider
 	IdempotencyKey string `json:"idempotency_key,omitempty"`
+	// FirstAttempt tells Pay that the caller has not tried this key before (a checkout's first
+	// run, not a resumed one), so it skips looking the key up. Were an intent recorded under it
+	// all the same, the key's uniqueness refuses the second and its hold is dropped.
+	FirstAttempt bool `json:"first_attempt,omitempty"`
 }
 
 // Status is where an intent is in its life.
