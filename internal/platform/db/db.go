@@ -215,12 +215,17 @@ func (d *DB) QueryContext(ctx context.Context, q string, args ...any) (rows *sql
 }
 
 // QueryRowContext runs a read query returning at most one row on the reader pool.
-func (d *DB) QueryRowContext(ctx context.Context, q string, args ...any) (row *sql.Row) {
-	span := d.startSpan(ctx, "query", q)
-	if s := d.readStmts.lookup(ctx, q, args); s != nil {
+func (d *DB) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	return d.queryRow(ctx, "query", d.read, d.readStmts, q, args)
+}
+
+// queryRow runs q, returning at most one row, on pool with its prepared statements.
+func (d *DB) queryRow(ctx context.Context, op string, pool *sql.DB, stmts *stmtCache, q string, args []any) (row *sql.Row) {
+	span := d.startSpan(ctx, op, q)
+	if s := stmts.lookup(ctx, q, args); s != nil {
 		row = s.QueryRowContext(ctx, args...)
 	} else {
-		row = d.read.QueryRowContext(ctx, q, args...)
+		row = pool.QueryRowContext(ctx, q, args...)
 	}
 	if span != nil {
 		endSpan(span, row.Err())
@@ -260,17 +265,8 @@ func (d *DB) exec(ctx context.Context, q string, args []any) (res sql.Result, er
 // WriteRow runs one writing statement that returns a row (INSERT, UPDATE or a data-modifying WITH
 // with RETURNING or a final SELECT) outside an explicit transaction, on the writer: the statement
 // is atomic by itself. QueryRowContext would send it to the reader pool.
-func (d *DB) WriteRow(ctx context.Context, q string, args ...any) (row *sql.Row) {
-	span := d.startSpan(ctx, "exec", q)
-	if s := d.writeStmts.lookup(ctx, q, args); s != nil {
-		row = s.QueryRowContext(ctx, args...)
-	} else {
-		row = d.write.QueryRowContext(ctx, q, args...)
-	}
-	if span != nil {
-		endSpan(span, row.Err())
-	}
-	return row
+func (d *DB) WriteRow(ctx context.Context, q string, args ...any) *sql.Row {
+	return d.queryRow(ctx, "exec", d.write, d.writeStmts, q, args)
 }
 
 // Stats returns the writer pool's statistics (the reader pool too on PostgreSQL).
