@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -138,51 +137,41 @@ func (c *Consumer) claimAndHandle(ctx context.Context, tx *db.Tx, ev Event) (dup
 
 // claim records in tx that this consumer processed ev, and reports false if it had already.
 func (c *Consumer) claim(ctx context.Context, tx *db.Tx, ev Event) (fresh bool, err error) {
-	res, err := tx.ExecContext(ctx, `INSERT INTO events_processed (consumer, event_id, processed_at)
-		VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, c.o.Name, ev.ID, time.Now().UnixMilli())
+	f, err := c.claimAll(ctx, tx, []Event{ev})
 	if err != nil {
-		return false, fmt.Errorf("claim event: %w", err)
+		return false, err
 	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return false, fmt.Errorf("claim event: %w", err)
-	}
-	return n == 1, nil
+	return f[0], nil
 }
 
-// claimAll claims evs' ids for this consumer in tx in one statement, as claim does each, and
-// reports which of evs are fresh: not claimed before, and the first copy of their id in evs.
+// claimAll claims evs' ids for this consumer in tx in one statement, and reports which of evs
+// are fresh: not claimed before, and the first copy of their id in evs.
 func (c *Consumer) claimAll(ctx context.Context, tx *db.Tx, evs []Event) (fresh []bool, err error) {
-	var q strings.Builder
-	q.WriteString(`INSERT INTO events_processed (consumer, event_id, processed_at) VALUES `)
-	args := []any{c.o.Name, time.Now().UnixMilli()}
+	now := time.Now().UnixMilli()
+	rows := make([][]any, 0, len(evs))
 	listed := make(map[string]bool, len(evs))
 	for _, ev := range evs {
-		if listed[ev.ID] {
-			continue
+		if !listed[ev.ID] { // each id once; a later copy in evs is a duplicate (below)
+			listed[ev.ID] = true
+			rows = append(rows, []any{c.o.Name, ev.ID, now})
 		}
-		listed[ev.ID] = true
-		if len(args) > 2 {
-			q.WriteString(", ")
-		}
-		args = append(args, ev.ID)
-		q.WriteString("($1, $" + strconv.Itoa(len(args)) + ", $2)")
 	}
-	q.WriteString(` ON CONFLICT DO NOTHING RETURNING event_id`)
-	rows, err := tx.QueryContext(ctx, q.String(), args...)
+	values, args := db.Values(rows, nil)
+	res, err := tx.QueryContext(ctx, `INSERT INTO events_processed (consumer, event_id, processed_at) `+values+
+		` ON CONFLICT DO NOTHING RETURNING event_id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("claim events: %w", err)
 	}
-	defer rows.Close()
+	defer res.Close()
 	claimed := make(map[string]bool, len(evs))
-	for rows.Next() {
+	for res.Next() {
 		var id string
-		if err := rows.Scan(&id); err != nil {
+		if err := res.Scan(&id); err != nil {
 			return nil, fmt.Errorf("claim events: %w", err)
 		}
 		claimed[id] = true
 	}
-	if err := rows.Err(); err != nil {
+	if err := res.Err(); err != nil {
 		return nil, fmt.Errorf("claim events: %w", err)
 	}
 	fresh = make([]bool, len(evs))
