@@ -15,12 +15,8 @@ import (
 // acknowledges them once it has committed. Messages that do not parse go through handle, which
 // parks them; if the batch fails, every message goes through handle on its own.
 func (c *Consumer) handleBatch(ctx context.Context, msgs []jetstream.Msg) {
-	good, evs := c.sift(ctx, msgs)
-	if len(good) == 0 {
-		return
-	}
-	if len(good) == 1 {
-		c.handle(ctx, good[0])
+	good, evs := c.several(ctx, msgs)
+	if good == nil {
 		return
 	}
 	// One consumer span per event, each in its own trace, all spanning the batch's transaction.
@@ -38,10 +34,7 @@ func (c *Consumer) handleBatch(ctx context.Context, msgs []jetstream.Msg) {
 		endSpan(sp, err)
 	}
 	if err != nil {
-		c.log.Debug("events: batch failed; handling its events one at a time", "events", len(evs), "err", err)
-		for _, msg := range good {
-			c.handle(ctx, msg)
-		}
+		c.oneByOne(ctx, good, "batch", err)
 		return
 	}
 	m := c.bus.m
@@ -58,9 +51,10 @@ func (c *Consumer) handleBatch(ctx context.Context, msgs []jetstream.Msg) {
 	}
 }
 
-// sift returns the messages of msgs that the consumer wants and that parse, with their events;
-// it acknowledges the unwanted ones and parks the malformed ones (through handle).
-func (c *Consumer) sift(ctx context.Context, msgs []jetstream.Msg) ([]jetstream.Msg, []Event) {
+// several returns the messages of msgs that the consumer wants and that parse, with their
+// events, when there are two or more: it acknowledges the unwanted ones, parks the malformed ones
+// and handles a single good one through handle, and then returns nil.
+func (c *Consumer) several(ctx context.Context, msgs []jetstream.Msg) ([]jetstream.Msg, []Event) {
 	good := make([]jetstream.Msg, 0, len(msgs))
 	evs := make([]Event, 0, len(msgs))
 	for _, msg := range msgs {
@@ -76,7 +70,22 @@ func (c *Consumer) sift(ctx context.Context, msgs []jetstream.Msg) ([]jetstream.
 		good = append(good, msg)
 		evs = append(evs, ev)
 	}
+	if len(good) < 2 {
+		if len(good) == 1 {
+			c.handle(ctx, good[0])
+		}
+		return nil, nil
+	}
 	return good, evs
+}
+
+// oneByOne handles msgs one at a time after their shared transaction (of a batch or a group)
+// failed with err, nothing of it committed.
+func (c *Consumer) oneByOne(ctx context.Context, msgs []jetstream.Msg, what string, err error) {
+	c.log.Debug("events: "+what+" failed; handling its events one at a time", "events", len(msgs), "err", err)
+	for _, msg := range msgs {
+		c.handle(ctx, msg)
+	}
 }
 
 // processBatch claims every event id for this consumer, in one statement, and runs the batch

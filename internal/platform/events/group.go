@@ -18,12 +18,8 @@ import (
 // the transaction itself fails, nothing of it committed and every message goes through handle.
 // A group of one also goes through handle: its transaction is its savepoint.
 func (c *Consumer) handleGroup(ctx context.Context, msgs []jetstream.Msg) {
-	good, evs := c.sift(ctx, msgs)
-	if len(good) == 0 {
-		return
-	}
-	if len(good) == 1 {
-		c.handle(ctx, good[0])
+	good, evs := c.several(ctx, msgs)
+	if good == nil {
 		return
 	}
 	attempts := make([]int, len(good))
@@ -44,10 +40,7 @@ func (c *Consumer) handleGroup(ctx context.Context, msgs []jetstream.Msg) {
 		for _, sp := range spans {
 			endSpan(sp, err)
 		}
-		c.log.Debug("events: group failed; handling its events one at a time", "events", len(evs), "err", err)
-		for _, msg := range good {
-			c.handle(ctx, msg)
-		}
+		c.oneByOne(ctx, good, "group", err)
 		return
 	}
 	for i, msg := range good {
