@@ -52,23 +52,16 @@ func stockRows(rows []Line, args []any) (string, []any) {
 	for n < len(rows) {
 		n *= 2
 	}
-	var q strings.Builder
-	q.WriteString("WITH v (sku, warehouse, q) AS (VALUES ")
-	for i := range n {
-		if i > 0 {
-			q.WriteString(", ")
-		}
-		b := len(args)
-		// An untyped parameter of VALUES would be text.
-		fmt.Fprintf(&q, "($%d, $%d, CAST($%d AS BIGINT))", b+1, b+2, b+3)
+	vals := make([][]any, n)
+	for i := range vals {
 		if i < len(rows) {
-			args = append(args, rows[i].SKU, rows[i].Warehouse, rows[i].Quantity)
+			vals[i] = []any{rows[i].SKU, rows[i].Warehouse, rows[i].Quantity}
 		} else {
-			args = append(args, nil, nil, nil)
+			vals[i] = []any{nil, nil, nil}
 		}
 	}
-	q.WriteString(")")
-	return q.String(), args
+	values, args := db.TypedValues(vals, args, "TEXT", "TEXT", "BIGINT")
+	return "WITH v (sku, warehouse, q) AS (" + values + ")", args
 }
 
 // matchV joins a stock row t to its row of v.
