@@ -58,20 +58,18 @@ func (c *Core) Reserve(ctx context.Context, orderID string, lines []Line, ttl ti
 // its reservation in one statement on PostgreSQL: one round trip and no transaction. It reports
 // false, having changed nothing, for any other basket, which hold then takes line by line.
 func (c *Core) holdAll(ctx context.Context, orderID string, lines []Line, ttl time.Duration) (Reservation, bool, error) {
-	now := c.now().UTC().Truncate(time.Millisecond)
 	held := slices.Clone(lines)
 	for i := range held {
 		if held[i].Warehouse == "" {
 			held[i].Warehouse = DefaultWarehouse
 		}
 	}
-	r := Reservation{OrderID: orderID, Status: Held, Lines: held, ExpiresAt: now.Add(ttl), CreatedAt: now, UpdatedAt: now}
-	raw, err := json.Marshal(held)
+	r, raw, err := newReservation(orderID, held, c.now().UTC().Truncate(time.Millisecond), ttl)
 	if err != nil {
-		return Reservation{}, false, fmt.Errorf("reserve %s: %w", orderID, err)
+		return Reservation{}, false, err
 	}
 	// Nothing was near its threshold when it is taken, so no SKU's in_stock or low_stock flips.
-	ok, err := takeAll(ctx, c.d, merged(held), ms(now), r, string(raw))
+	ok, err := takeAll(ctx, c.d, merged(held), ms(r.CreatedAt), r, raw)
 	if err != nil {
 		return Reservation{}, false, fmt.Errorf("reserve %s: %w", orderID, err)
 	}
@@ -132,27 +130,27 @@ func (c *Core) hold(ctx context.Context, tx *db.Tx, orderID string, lines []Line
 		e.Fields = short
 		return Reservation{}, e
 	}
-	r, err := c.record(ctx, tx, orderID, held, now, ttl)
+	r, raw, err := newReservation(orderID, held, now, ttl)
 	if err != nil {
 		return Reservation{}, err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO inventory_reservations
+		(order_id, status, lines, expires_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5)`,
+		orderID, Held, raw, ms(r.ExpiresAt), ms(r.CreatedAt)); err != nil {
+		return Reservation{}, fmt.Errorf("reserve %s: %w", orderID, err)
 	}
 	return r, c.publishFlips(ctx, tx, delta, "reserved")
 }
 
-// record inserts the reservation of orderID holding held (each line with its warehouse).
-func (c *Core) record(ctx context.Context, tx *db.Tx, orderID string, held []Line, now time.Time, ttl time.Duration) (Reservation, error) {
-	r := Reservation{OrderID: orderID, Status: Held, Lines: held, ExpiresAt: now.Add(ttl),
-		CreatedAt: now, UpdatedAt: now}
+// newReservation returns the reservation of orderID holding held (each line with its warehouse)
+// from now for ttl, and its lines as stored (JSON).
+func newReservation(orderID string, held []Line, now time.Time, ttl time.Duration) (Reservation, string, error) {
 	raw, err := json.Marshal(held)
 	if err != nil {
-		return Reservation{}, fmt.Errorf("reserve %s: %w", orderID, err)
+		return Reservation{}, "", fmt.Errorf("reserve %s: %w", orderID, err)
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO inventory_reservations
-		(order_id, status, lines, expires_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5)`,
-		orderID, Held, string(raw), ms(r.ExpiresAt), ms(now)); err != nil {
-		return Reservation{}, fmt.Errorf("reserve %s: %w", orderID, err)
-	}
-	return r, nil
+	return Reservation{OrderID: orderID, Status: Held, Lines: held, ExpiresAt: now.Add(ttl),
+		CreatedAt: now, UpdatedAt: now}, string(raw), nil
 }
 
 // reserveLine holds l in its warehouse, or with none named in DefaultWarehouse or else the first
