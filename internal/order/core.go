@@ -156,12 +156,13 @@ func (c *Core) advance(ctx context.Context, o *Order, steps ...Change) error {
 			Tracking: o.TrackingNumber, Captured: captured, Lines: o.Lines, Totals: &o.Totals,
 			ShippingAddress: &o.ShippingAddress}}
 	}
+	hist := historyRows(o.ID, len(o.History)+1, steps...)
 	var err error
 	if c.d.Engine() == db.Postgres {
-		err = movePostgres(ctx, c.d, c.out, o, from, now, historyRows(o.ID, len(o.History)+1, steps...), drafts)
+		err = movePostgres(ctx, c.d, c.out, o, from, now, hist, drafts)
 	} else {
 		err = c.d.InTx(ctx, func(tx *db.Tx) error {
-			if err := move(ctx, tx, o, from, now, historyRows(o.ID, len(o.History)+1, steps...)); err != nil {
+			if err := move(ctx, tx, o, from, now, hist); err != nil {
 				return err
 			}
 			_, err := c.out.AddAll(ctx, tx, drafts...)

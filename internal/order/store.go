@@ -44,12 +44,16 @@ func insert(ctx context.Context, d *db.DB, o *Order, key, hash, actor string) er
 	}
 	row := []any{o.ID, o.Status, o.CustomerID, o.Email, o.CartID, o.Total.Currency, o.Totals.Subtotal, o.Totals.Discount,
 		o.Totals.Shipping, o.Totals.Tax, o.Total.Amount, o.ShippingMethod, o.DiscountCode, string(addr), ms(o.CreatedAt), ms(o.CreatedAt)}
+	var keys [][]any // none without a key
+	if key != "" {
+		keys = [][]any{{key, hash, o.ID, ms(o.CreatedAt)}}
+	}
 	if d.Engine() == db.Postgres {
-		o.Number, err = insertPostgres(ctx, d, row, lines, hist, key, hash)
+		o.Number, err = insertPostgres(ctx, d, row, lines, hist, keys)
 	} else {
 		err = d.InTx(ctx, func(tx *db.Tx) error {
 			var err error
-			o.Number, err = insertSQLite(ctx, tx, row, lines, hist, key, hash)
+			o.Number, err = insertSQLite(ctx, tx, row, lines, hist, keys)
 			return err
 		})
 	}
@@ -73,13 +77,13 @@ const (
 // statement: one round trip, and no explicit transaction, since the data-modifying parts of a
 // statement commit together or not at all. The counter's row stays locked only for that
 // statement, and a reused key fails it (unique violation) with nothing written.
-func insertPostgres(ctx context.Context, d *db.DB, row []any, lines, hist [][]any, key, hash string) (string, error) {
+func insertPostgres(ctx context.Context, d *db.DB, row []any, lines, hist, keys [][]any) (string, error) {
 	var q strings.Builder
 	var args []any
 	var values string
 	q.WriteString(`WITH n AS (` + takeNumber + ` AS v)`)
-	if key != "" {
-		values, args = db.Values([][]any{{key, hash, row[0], row[14]}}, args)
+	if len(keys) > 0 {
+		values, args = db.Values(keys, args)
 		q.WriteString(`, k AS (` + insertKey + ` ` + values + `)`)
 	}
 	values, args = db.Values(lines, args)
@@ -102,11 +106,9 @@ func insertPostgres(ctx context.Context, d *db.DB, row []any, lines, hist [][]an
 
 // insertSQLite writes the same in tx, a statement each (no round trips to save in process).
 // The order number is taken last, so a reused idempotency key fails before it is taken.
-func insertSQLite(ctx context.Context, tx *db.Tx, row []any, lines, hist [][]any, key, hash string) (string, error) {
-	if key != "" {
-		if err := db.InsertRows(ctx, tx, insertKey, [][]any{{key, hash, row[0], row[14]}}); err != nil {
-			return "", err
-		}
+func insertSQLite(ctx context.Context, tx *db.Tx, row []any, lines, hist, keys [][]any) (string, error) {
+	if err := db.InsertRows(ctx, tx, insertKey, keys); err != nil {
+		return "", err
 	}
 	if err := db.InsertRows(ctx, tx, insertLine, lines); err != nil {
 		return "", fmt.Errorf("insert order lines: %w", err)
