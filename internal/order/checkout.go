@@ -42,29 +42,27 @@ func (c *Core) Checkout(ctx context.Context, key string, r CheckoutRequest) (Ord
 	cust := customerOf(ctx)
 	hash := r.hash(cust)
 	// The key is looked up only when something fails: a replay after the order was made finds
-	// its cart gone (or, were the cart kept, the key taken by the insert), so a first request,
-	// nearly every one, costs no read of the key.
+	// its cart gone, or changed, or (were the cart kept) the key taken by the insert, or a
+	// concurrent request with the key made its order first. So a first request, nearly every
+	// one, costs no read of the key.
+	replayOr := func(err error) (Order, error) {
+		if o, found, rerr := c.replay(ctx, key, hash, r); found {
+			return o, rerr
+		}
+		return Order{}, err
+	}
 	v, err := c.o.Carts.Quote(ctx, r.CartID, cart.Destination{ShippingMethod: r.ShippingMethod,
 		Country: r.ShippingAddress.Country, Region: r.ShippingAddress.Region})
 	if err != nil {
-		if o, found, err := c.replay(ctx, key, hash, r); found {
-			return o, err
-		}
-		return Order{}, err
+		return replayOr(err)
 	}
 	o, err := fromCart(v, r, cust, c.o.Now().UTC().Truncate(time.Millisecond))
 	if err != nil {
-		if o, found, err := c.replay(ctx, key, hash, r); found {
-			return o, err // the cart changed since this key's order was made
-		}
-		return Order{}, err
+		return replayOr(err)
 	}
 	err = insert(ctx, c.d, &o, key, hash, actorOf(ctx))
 	if db.IsUniqueViolation(err) {
-		// A concurrent request with the same key created its order first.
-		if o, found, err := c.replay(ctx, key, hash, r); found {
-			return o, err
-		}
+		return replayOr(fmt.Errorf("create order: %w", err))
 	}
 	if err != nil {
 		return Order{}, fmt.Errorf("create order: %w", err)
