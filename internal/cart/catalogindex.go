@@ -2,7 +2,6 @@ package cart
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -50,10 +49,8 @@ func (x *CatalogIndex) Variants(ctx context.Context, skus []string) (map[string]
 		if err := rows.Scan(&v.SKU, &v.ProductID, &v.Title, &v.Active, &v.Price.Amount, &v.Price.Currency, &v.WeightGrams, &options); err != nil {
 			return nil, fmt.Errorf("cart catalog: %w", err)
 		}
-		if options != "" && options != "{}" {
-			if err := json.Unmarshal([]byte(options), &v.Options); err != nil {
-				return nil, fmt.Errorf("cart catalog: options of %s: %w", v.SKU, err)
-			}
+		if v.Options, err = catalog.ParseOptions(options); err != nil {
+			return nil, fmt.Errorf("cart catalog: %s: %w", v.SKU, err)
 		}
 		out[v.SKU] = v
 	}
@@ -74,9 +71,9 @@ func (x *CatalogIndex) Apply(ctx context.Context, q db.Querier, p catalog.Produc
 		return fmt.Errorf("cart catalog: %w", err)
 	}
 	for _, v := range p.Variants {
-		options, err := optionsJSON(v.Options)
+		options, err := catalog.OptionsJSON(v.Options)
 		if err != nil {
-			return err
+			return fmt.Errorf("cart catalog: %s: %w", v.SKU, err)
 		}
 		_, err = q.ExecContext(ctx, `INSERT INTO cart_catalog (sku, product_id, title, active, amount, currency, weight_grams, version, options)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
@@ -89,19 +86,6 @@ func (x *CatalogIndex) Apply(ctx context.Context, q db.Querier, p catalog.Produc
 		}
 	}
 	return nil
-}
-
-// optionsJSON is a variant's options as stored: always a JSON object, never NULL, which marks a
-// row from before options were recorded.
-func optionsJSON(o map[string]string) (string, error) {
-	if len(o) == 0 {
-		return "{}", nil
-	}
-	b, err := json.Marshal(o) // keys sorted: one variant always stores the same text
-	if err != nil {
-		return "", fmt.Errorf("cart catalog: options: %w", err)
-	}
-	return string(b), nil
 }
 
 // Remove forgets a deleted product's variants (unless a newer version was recorded since).

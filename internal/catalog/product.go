@@ -5,6 +5,7 @@ package catalog
 
 import (
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -64,6 +65,32 @@ func OptionsText(options map[string]string) string {
 		b.WriteString(options[k])
 	}
 	return b.String()
+}
+
+// OptionsJSON is a variant's options as other services' stores keep them: a JSON object, "{}"
+// for none (never empty, so a NULL can mark a row from before options were kept), keys sorted
+// so one variant always stores the same text. ParseOptions reads it back.
+func OptionsJSON(options map[string]string) (string, error) {
+	if len(options) == 0 {
+		return "{}", nil
+	}
+	b, err := json.Marshal(options)
+	if err != nil {
+		return "", fmt.Errorf("options: %w", err)
+	}
+	return string(b), nil
+}
+
+// ParseOptions reads options written by OptionsJSON; "" and "{}" are none (nil).
+func ParseOptions(s string) (map[string]string, error) {
+	if s == "" || s == "{}" {
+		return nil, nil
+	}
+	var o map[string]string
+	if err := json.Unmarshal([]byte(s), &o); err != nil {
+		return nil, fmt.Errorf("options: %w", err)
+	}
+	return o, nil
 }
 
 // Product is a product document as stored, served and published.

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pasarhq/pasar/internal/catalog"
 	"github.com/pasarhq/pasar/internal/platform/db"
 	"github.com/pasarhq/pasar/internal/platform/events"
 )
@@ -192,13 +193,9 @@ func moved(res sql.Result, want int) error {
 func lineRows(id string, lines []Line) ([][]any, error) {
 	rows := make([][]any, len(lines))
 	for i, l := range lines {
-		options := "{}"
-		if len(l.Options) > 0 {
-			b, err := json.Marshal(l.Options)
-			if err != nil {
-				return nil, fmt.Errorf("insert order lines: options: %w", err)
-			}
-			options = string(b)
+		options, err := catalog.OptionsJSON(l.Options)
+		if err != nil {
+			return nil, fmt.Errorf("insert order lines: %s: %w", l.SKU, err)
 		}
 		rows[i] = []any{id, i, l.SKU, l.Title, l.Quantity, l.UnitPrice.Amount, l.LineTotal.Amount, options}
 	}
@@ -272,10 +269,8 @@ func lines(ctx context.Context, q db.Querier, id, cur string) ([]Line, error) {
 		if err := rows.Scan(&l.SKU, &l.Title, &l.Quantity, &l.UnitPrice.Amount, &l.LineTotal.Amount, &options); err != nil {
 			return nil, fmt.Errorf("read order lines: %w", err)
 		}
-		if options != "{}" {
-			if err := json.Unmarshal([]byte(options), &l.Options); err != nil {
-				return nil, fmt.Errorf("read order lines: options of %s: %w", l.SKU, err)
-			}
+		if l.Options, err = catalog.ParseOptions(options); err != nil {
+			return nil, fmt.Errorf("read order lines: %s: %w", l.SKU, err)
 		}
 		out = append(out, l)
 	}
